@@ -1,0 +1,26 @@
+package io.meridian.federation;
+
+import com.linecorp.armeria.common.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the mesh asks of the site it runs in, when another site sends it work. Implemented by the
+ * site node, which owns the store and the client-facing APIs.
+ */
+public interface LocalSite {
+
+    /** Returns this site's name. */
+    String siteName();
+
+    /**
+     * Executes a request that another site forwarded because this site owns its domain. The
+     * response is what the client will see.
+     */
+    HttpResponse executeForwarded(ForwardedRequest request);
+
+    /**
+     * Reads the current version of an object this site owns; {@code ifNoneMatchVersion} (may be
+     * empty) is the version the asking site holds. The future completes on any thread.
+     */
+    CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion);
+}

@@ -1,0 +1,137 @@
+package io.meridian.federation.internal;
+
+import io.grpc.Status;
+import io.grpc.stub.CallStreamObserver;
+import io.meridian.federation.proto.Frame;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * Sends a reactive stream over a gRPC call as frames, asking the stream for the next element only
+ * when the call can take one more ({@link CallStreamObserver#isReady()}). The owner of the call
+ * must route the call's on-ready signal to {@link #onReady()} and may {@link #cancel()} the pump.
+ *
+ * <p>gRPC observers are not thread-safe; every call into {@code out} happens under one lock.
+ */
+public final class OutboundPump<T> implements Subscriber<T> {
+
+    private final CallStreamObserver<Frame> out;
+    private final Function<? super T, @Nullable Frame> toFrame;
+    private final boolean completeCall;
+    private final Object lock = new Object();
+    private @Nullable Subscription subscription;
+    private boolean demandPending;
+    private boolean done;
+
+    /**
+     * @param toFrame turns an element into a frame, or returns {@code null} to skip it
+     * @param completeCall whether the end of the stream also completes the call
+     */
+    public OutboundPump(CallStreamObserver<Frame> out, Function<? super T, @Nullable Frame> toFrame,
+                        boolean completeCall) {
+        this.out = out;
+        this.toFrame = toFrame;
+        this.completeCall = completeCall;
+    }
+
+    /** Sends one frame ahead of the stream (a head frame). */
+    public void sendFirst(Frame frame) {
+        synchronized (lock) {
+            if (!done) {
+                out.onNext(frame);
+            }
+        }
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        boolean cancel;
+        synchronized (lock) {
+            cancel = done;
+            subscription = s;
+        }
+        if (cancel) {
+            s.cancel();
+        } else {
+            requestIfReady();
+        }
+    }
+
+    @Override
+    public void onNext(T item) {
+        Frame frame = toFrame.apply(item);
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            if (frame != null) {
+                out.onNext(frame);
+            }
+        }
+        requestIfReady();
+    }
+
+    /** To be called from the gRPC call's on-ready handler. */
+    public void onReady() {
+        synchronized (lock) {
+            if (!demandPending) {
+                return;
+            }
+        }
+        requestIfReady();
+    }
+
+    private void requestIfReady() {
+        Subscription s;
+        synchronized (lock) {
+            if (done || subscription == null) {
+                return;
+            }
+            if (!out.isReady()) {
+                demandPending = true;
+                return;
+            }
+            demandPending = false;
+            s = subscription;
+        }
+        s.request(1);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            done = true;
+            out.onError(Status.UNAVAILABLE.withDescription("stream failed: " + t).withCause(t).asRuntimeException());
+        }
+    }
+
+    @Override
+    public void onComplete() {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (completeCall) {
+                out.onCompleted();
+            }
+        }
+    }
+
+    /** Stops sending and cancels the source stream; the call itself is left to its owner. */
+    public void cancel() {
+        Subscription s;
+        synchronized (lock) {
+            done = true;
+            s = subscription;
+        }
+        if (s != null) {
+            s.cancel();
+        }
+    }
+}

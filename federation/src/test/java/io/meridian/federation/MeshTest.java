@@ -1,0 +1,222 @@
+package io.meridian.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.stream.StreamMessage;
+import io.meridian.cache.DiskCache;
+import io.meridian.namespace.ObjectMeta;
+import io.meridian.namespace.SiteInfo;
+import io.meridian.namespace.SiteRole;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The mesh between two sites over real gRPC on loopback, against a fake owner. */
+class MeshTest {
+
+    @TempDir
+    static Path dir;
+
+    static final ExecutorService blocking = Executors.newCachedThreadPool();
+    static final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+    static final AtomicReference<Throwable> lastForwardedBodyError = new AtomicReference<>();
+    static MeshServer server;
+    static MeshClient client;
+    static SiteInfo owner;
+
+    /** An owner that stores forwarded PUT bodies and serves them back by fetch. */
+    static final class FakeOwner implements LocalSite {
+        @Override
+        public String siteName() {
+            return "owner";
+        }
+
+        @Override
+        public HttpResponse executeForwarded(ForwardedRequest r) {
+            CompletableFuture<HttpResponse> done = CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = r.body().toInputStream(Function.identity())) {
+                    byte[] data = in.readAllBytes();
+                    objects.put(r.key(), data);
+                    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK)
+                            .set("etag", md5(data)).set("x-origin", r.originSite())
+                            .set("x-query", r.query().toString()).build());
+                } catch (IOException e) {
+                    lastForwardedBodyError.set(e);
+                    return HttpResponse.of(HttpStatus.BAD_REQUEST);
+                }
+            }, blocking);
+            return HttpResponse.of(done);
+        }
+
+        @Override
+        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion) {
+            byte[] data = objects.get(key);
+            if (data == null) {
+                return CompletableFuture.completedFuture(new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "no"));
+            }
+            ObjectMeta meta = new ObjectMeta(md5(data), md5(data), data.length, 0, "a/b", ImmutableMap.of(),
+                    ImmutableMap.of(), 0, 1);
+            if (meta.versionId().equals(ifNoneMatchVersion)) {
+                return CompletableFuture.completedFuture(new FetchResult.NotModified(meta));
+            }
+            return CompletableFuture.completedFuture(new FetchResult.Found(meta, chunks(data, 100_000)));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        server = new MeshServer(new InetSocketAddress("127.0.0.1", port), new FakeOwner());
+        server.start();
+        client = new MeshClient("asker", Duration.ofSeconds(5));
+        owner = SiteInfo.of("owner", "r", SiteRole.CORE, Map.of(SiteInfo.MESH, "127.0.0.1:" + port));
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        server.close();
+        blocking.shutdownNow();
+    }
+
+    static StreamMessage<HttpData> chunks(byte[] data, int size) {
+        HttpData[] parts = new HttpData[(data.length + size - 1) / size];
+        for (int i = 0; i < parts.length; i++) {
+            int from = i * size;
+            parts[i] = HttpData.copyOf(java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + size)));
+        }
+        return StreamMessage.of(parts);
+    }
+
+    static String md5(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ForwardedRequest put(String key, StreamMessage<HttpData> body, long length) {
+        return new ForwardedRequest("PUT", "b", key, ImmutableList.of(Map.entry("partNumber", "1")),
+                ImmutableList.of(Map.entry("content-type", "x/y")), "AK", "asker", length, "req-1", body);
+    }
+
+    @Test
+    void aForwardedBodyStreamsToTheOwnerAndItsAnswerComesBack() {
+        byte[] data = new byte[20 << 20];
+        new Random(1).nextBytes(data);
+
+        AggregatedHttpResponse r = client.forward(owner, put("big", chunks(data, 1 << 20), data.length)).aggregate()
+                .join();
+
+        assertThat(r.status()).isEqualTo(HttpStatus.OK);
+        assertThat(r.headers().get("etag")).isEqualTo(md5(data));
+        assertThat(r.headers().get("x-origin")).isEqualTo("asker");
+        assertThat(r.headers().get("x-query")).contains("partNumber=1");
+        assertThat(objects.get("big")).isEqualTo(data);
+    }
+
+    @Test
+    void anAbortedBodyFailsTheOwnersReadInsteadOfStoringPart() {
+        com.linecorp.armeria.common.stream.StreamWriter<HttpData> body = StreamMessage.streaming();
+        HttpResponse response = client.forward(owner, put("cut", body, 1000));
+        body.write(HttpData.ofUtf8("only a little"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> body.whenConsumed().isDone());
+        body.abort();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastForwardedBodyError.get() != null
+                || response.whenComplete().isDone());
+        assertThat(objects).doesNotContainKey("cut");
+    }
+
+    @Test
+    void fetchSendsBytesOnlyWhenTheCallersVersionIsStale() throws Exception {
+        byte[] data = new byte[3_000_000];
+        new Random(2).nextBytes(data);
+        objects.put("f", data);
+
+        FetchResult first = client.fetch(owner, "b", "f", "", "r1").join();
+        assertThat(first).isInstanceOf(FetchResult.Found.class);
+        FetchResult.Found found = (FetchResult.Found) first;
+        try (InputStream in = found.body().toInputStream(Function.identity())) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+        FetchResult again = client.fetch(owner, "b", "f", found.meta().versionId(), "r2").join();
+        assertThat(again).isInstanceOf(FetchResult.NotModified.class);
+        FetchResult missing = client.fetch(owner, "b", "none", "", "r3").join();
+        assertThat(missing).isEqualTo(new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "no"));
+    }
+
+    @Test
+    void anUnreachableOwnerIsReportedNotHung() throws IOException {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        SiteInfo gone = SiteInfo.of("gone", "r", SiteRole.CORE, Map.of(SiteInfo.MESH, "127.0.0.1:" + dead));
+
+        FetchResult r = client.fetch(gone, "b", "k", "", "r").join();
+        assertThat(r).isInstanceOf(FetchResult.Missing.class);
+        assertThat(((FetchResult.Missing) r).reason()).isEqualTo(FetchResult.Reason.UNAVAILABLE);
+
+        Throwable failure = client.forward(gone, put("k", StreamMessage.of(), 0)).aggregate()
+                .handle((ok, t) -> t).join();
+        assertThat(com.google.common.base.Throwables.getCausalChain(failure))
+                .anyMatch(t -> t instanceof MeshUnavailableException && ((MeshUnavailableException) t).site().equals("gone"));
+    }
+
+    @Test
+    void remoteReadsAreCachedAndRevalidated() throws Exception {
+        objects.put("c", "first".getBytes());
+        try (DiskCache<String, ObjectMeta> cache = new DiskCache<>(dir.resolve("cache"), 1 << 20)) {
+            RemoteObjects remote = new RemoteObjects(client, cache, blocking);
+
+            RemoteObjects.Read.Found a = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
+            a.data().close();
+            assertThat(a.revalidated()).isFalse();
+            RemoteObjects.Read.Found b = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
+            b.data().close();
+            assertThat(b.revalidated()).isTrue();
+
+            objects.put("c", "second".getBytes());
+            RemoteObjects.Read.Found c = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(6);
+            c.data().channel().read(buf, 0);
+            c.data().close();
+            assertThat(new String(buf.array())).isEqualTo("second");
+            assertThat(c.revalidated()).isFalse();
+
+            objects.remove("c");
+            assertThat(remote.read(owner, "b", "c", "r").join()).isInstanceOf(RemoteObjects.Read.Missing.class);
+            assertThat(cache.entryCount()).isZero();
+        }
+    }
+}
