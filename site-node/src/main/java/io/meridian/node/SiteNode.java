@@ -1,0 +1,315 @@
+package io.meridian.node;
+
+import static com.google.common.base.Preconditions.checkState;
+
+import com.google.common.collect.ImmutableMap;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.util.BlockingTaskExecutor;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import io.meridian.cache.DiskCache;
+import io.meridian.consensus.ReplicatedGroup;
+import io.meridian.federation.FetchResult;
+import io.meridian.federation.ForwardedRequest;
+import io.meridian.federation.LocalSite;
+import io.meridian.federation.MeshClient;
+import io.meridian.federation.MeshServer;
+import io.meridian.federation.RemoteObjects;
+import io.meridian.namespace.AccessKey;
+import io.meridian.namespace.FederationState;
+import io.meridian.namespace.FederationStateMachine;
+import io.meridian.namespace.KeyRole;
+import io.meridian.namespace.Namespace;
+import io.meridian.namespace.ObjectMeta;
+import io.meridian.namespace.SiteInfo;
+import io.meridian.namespace.SiteRole;
+import io.meridian.node.admin.AdminService;
+import io.meridian.node.config.SiteConfig;
+import io.meridian.node.s3.S3ErrorHandler;
+import io.meridian.node.s3.S3HttpService;
+import io.meridian.node.s3.S3Operations;
+import io.meridian.node.s3.S3Router;
+import io.meridian.node.s3.auth.SigV4Verifier;
+import io.meridian.node.store.LocalStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Meridian site: its store, its replica of the federation state, the mesh to other sites and
+ * its client-facing servers, composed and started in order, stopped in reverse.
+ */
+public final class SiteNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SiteNode.class);
+
+    /** The states of a site's life. */
+    public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED }
+
+    private final SiteConfig config;
+    private final Clock clock;
+    private State state = State.NEW;
+    private volatile boolean registered;
+
+    private LocalStore store;
+    private DiskCache<String, ObjectMeta> cache;
+    private ReplicatedGroup group;
+    private Namespace namespace;
+    private MeshClient meshClient;
+    private MeshServer meshServer;
+    private Server s3Server;
+    private Server adminServer;
+    private BlockingTaskExecutor blocking;
+    private ScheduledExecutorService background;
+    private PrometheusMeterRegistry metrics;
+
+    public SiteNode(SiteConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public SiteConfig config() {
+        return config;
+    }
+
+    /** Starts every part of the site; returns once its ports listen (it may not be ready yet). */
+    public synchronized void start() throws IOException {
+        checkState(state == State.NEW, "site %s cannot start from state %s", config.name(), state);
+        if (config.role() == SiteRole.EDGE) {
+            throw new IllegalArgumentException("site role 'edge' is not supported yet: run edge locations as"
+                    + " core sites until edge support lands");
+        }
+        state = State.STARTING;
+        try {
+            Path data = config.dataDir();
+            Files.createDirectories(data);
+            metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            blocking = BlockingTaskExecutor.builder().numThreads(256).threadNamePrefix("site-blocking").build();
+            background = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "site-background");
+                t.setDaemon(true);
+                return t;
+            });
+            store = LocalStore.open(data.resolve("store"), clock);
+            cache = new DiskCache<>(data.resolve("cache"), config.cacheMaxBytes());
+            FederationStateMachine stateMachine = new FederationStateMachine();
+            group = ReplicatedGroup.builder()
+                    .groupName(config.federationName())
+                    .selfId(config.name())
+                    .members(config.peers())
+                    .storageDir(data.resolve("raft"))
+                    .handler(stateMachine)
+                    .electionTimeout(config.electionTimeoutMin(), config.electionTimeoutMax())
+                    .build();
+            namespace = new Namespace(group, stateMachine);
+            group.start();
+
+            meshClient = new MeshClient(config.name(), config.meshFirstByteTimeout());
+            RemoteObjects remote = new RemoteObjects(meshClient, cache, blocking);
+            S3Operations operations = new S3Operations(config.name(), namespace, store, remote, blocking, clock,
+                    config.minPartSize());
+            S3Router router = new S3Router(config.name(), namespace, operations, meshClient, remote, blocking);
+            meshServer = new MeshServer(new InetSocketAddress(config.bindHost(), config.meshPort()),
+                    new Local(router, operations));
+            meshServer.start();
+
+            SigV4Verifier verifier = new SigV4Verifier(this::secretOf, this::acceptsRegion, Clock.systemUTC());
+            s3Server = Server.builder()
+                    .http(new InetSocketAddress(config.bindHost(), config.s3Port()))
+                    .meterRegistry(metrics)
+                    .service("prefix:/", new S3HttpService(config.name(), namespace, verifier, router,
+                            config.virtualHostSuffixes())
+                            .decorate(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("meridian.s3"))))
+                    .errorHandler(new S3ErrorHandler(config.name()))
+                    .maxRequestLength(0)
+                    .requestTimeoutMillis(0)
+                    .idleTimeout(Duration.ofMinutes(2))
+                    .http1MaxHeaderSize(64 * 1024)
+                    .http1MaxInitialLineLength(16 * 1024)
+                    .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2))
+                    .build();
+            adminServer = Server.builder()
+                    .http(new InetSocketAddress(config.bindHost(), config.adminPort()))
+                    .meterRegistry(metrics)
+                    .service("prefix:/", new AdminService(this, verifier, metrics))
+                    .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
+                    .build();
+            CompletableFuture.allOf(s3Server.start(), adminServer.start()).join();
+            state = State.RUNNING;
+            background.execute(this::register);
+            log.info("Site {} ({}) started: S3 on {}:{}, admin on {}:{}, mesh on {}, Raft on {}", config.name(),
+                    config.region(), config.bindHost(), s3Port(), config.bindHost(), adminPort(), config.meshAddress(),
+                    config.raftAddress());
+        } catch (IOException | RuntimeException e) {
+            log.error("Site {} failed to start", config.name(), e);
+            stopParts();
+            state = State.STOPPED;
+            throw e;
+        }
+    }
+
+    /** Registers this site and the bootstrap key in the federation, retrying until both commit. */
+    private void register() {
+        if (state != State.RUNNING) {
+            return;
+        }
+        SiteInfo self = SiteInfo.of(config.name(), config.region(), config.role(), ImmutableMap.of(
+                SiteInfo.S3, "http://" + config.advertiseHost() + ":" + s3Port(),
+                SiteInfo.ADMIN, "http://" + config.advertiseHost() + ":" + adminPort(),
+                SiteInfo.MESH, config.meshAddress(),
+                SiteInfo.RAFT, config.raftAddress()));
+        CompletableFuture<Void> done = namespace.state().site(config.name()).filter(self::equals).isPresent()
+                ? CompletableFuture.completedFuture(null)
+                : namespace.registerSite(self);
+        SiteConfig.BootstrapKey key = config.bootstrapKey();
+        if (key != null) {
+            done = done.thenCompose(ignored -> namespace.putAccessKey(
+                    new AccessKey(key.accessKeyId(), key.secret(), key.tenant(), KeyRole.ADMIN, false), true));
+        }
+        done.orTimeout(30, TimeUnit.SECONDS).whenComplete((ignored, error) -> {
+            if (error == null) {
+                registered = true;
+                log.info("Site {} is registered in federation '{}'", config.name(), config.federationName());
+            } else if (state == State.RUNNING) {
+                log.info("Registering site {} did not complete yet ({}); retrying", config.name(), error.toString());
+                background.schedule(this::register, 1, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /** Whether the site serves requests: registered in a federation that has a leader. */
+    public boolean isReady() {
+        return state == State.RUNNING && registered && group.leaderId().isPresent();
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    public Namespace namespace() {
+        return namespace;
+    }
+
+    public FederationState federation() {
+        return namespace.state();
+    }
+
+    public DiskCache<String, ObjectMeta> cache() {
+        return cache;
+    }
+
+    public int s3Port() {
+        return s3Server.activeLocalPort();
+    }
+
+    public int adminPort() {
+        return adminServer.activeLocalPort();
+    }
+
+    private Optional<String> secretOf(String accessKeyId) {
+        return namespace.state().accessKey(accessKeyId).filter(k -> !k.disabled()).map(AccessKey::secret);
+    }
+
+    /**
+     * Signatures may be scoped to us-east-1 (every client's default; s3cmd calls it "US") or to any
+     * region of the federation.
+     */
+    private boolean acceptsRegion(String region) {
+        if (region.equals("us-east-1") || region.equals("US") || region.equals(config.region())) {
+            return true;
+        }
+        Set<String> regions = new HashSet<>();
+        namespace.state().sites().forEach(s -> regions.add(s.region()));
+        return regions.contains(region);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (state == State.STOPPED || state == State.NEW) {
+            state = State.STOPPED;
+            return;
+        }
+        state = State.STOPPING;
+        log.info("Site {} stopping", config.name());
+        stopParts();
+        state = State.STOPPED;
+        log.info("Site {} stopped", config.name());
+    }
+
+    private void stopParts() {
+        CompletableFuture<?> s3 = s3Server != null ? s3Server.stop() : CompletableFuture.completedFuture(null);
+        CompletableFuture<?> admin = adminServer != null ? adminServer.stop() : CompletableFuture.completedFuture(null);
+        CompletableFuture.allOf(s3, admin).join();
+        closeQuietly(meshServer);
+        closeQuietly(meshClient);
+        closeQuietly(group);
+        if (background != null) {
+            background.shutdownNow();
+        }
+        if (blocking != null) {
+            blocking.shutdown();
+            try {
+                blocking.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeQuietly(store);
+        closeQuietly(cache);
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("Error while stopping {}", c.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** What the mesh asks of this site. */
+    private final class Local implements LocalSite {
+        private final S3Router router;
+        private final S3Operations operations;
+
+        Local(S3Router router, S3Operations operations) {
+            this.router = router;
+            this.operations = operations;
+        }
+
+        @Override
+        public String siteName() {
+            return config.name();
+        }
+
+        @Override
+        public HttpResponse executeForwarded(ForwardedRequest request) {
+            return router.executeForwarded(request);
+        }
+
+        @Override
+        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion) {
+            return operations.fetchLocal(bucket, key, ifNoneMatchVersion);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.meridian.node.s3;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import org.jspecify.annotations.Nullable;
+
+/** Builds the responses every S3 operation shares: headers on every answer, XML bodies, errors. */
+public final class S3Responses {
+
+    /** Names the site that produced a response, on every response. */
+    public static final String SERVED_BY = "x-meridian-served-by";
+    public static final String REQUEST_ID = "x-amz-request-id";
+
+    private S3Responses() {}
+
+    /** Starts response headers with the ones every answer carries. */
+    static ResponseHeadersBuilder headers(HttpStatus status, String site, String requestId) {
+        return ResponseHeaders.builder(status)
+                .set(SERVED_BY, site)
+                .set(REQUEST_ID, requestId)
+                .set("server", "Meridian");
+    }
+
+    static HttpResponse xml(HttpStatus status, Xml body, String site, String requestId) {
+        return HttpResponse.of(headers(status, site, requestId).contentType(MediaType.XML_UTF_8).build(),
+                com.linecorp.armeria.common.HttpData.ofUtf8(body.toString()));
+    }
+
+    static HttpResponse empty(HttpStatus status, String site, String requestId) {
+        return HttpResponse.of(headers(status, site, requestId).build());
+    }
+
+    /** Answers with an S3 error document. */
+    public static HttpResponse error(S3Error error, String message, @Nullable String resource, String site,
+                                     String requestId) {
+        return error(error.code(), error.status(), message, resource, site, requestId);
+    }
+
+    /** Returns the XML error document S3 answers with. */
+    static String errorBody(String code, String message, @Nullable String resource, String requestId) {
+        return new Xml().open("Error")
+                .element("Code", code)
+                .element("Message", message)
+                .optional("Resource", resource)
+                .element("RequestId", requestId)
+                .close("Error")
+                .toString();
+    }
+
+    static HttpResponse error(String code, HttpStatus status, String message, @Nullable String resource, String site,
+                              String requestId) {
+        String xml = errorBody(code, message, resource, requestId);
+        ResponseHeadersBuilder h = headers(status, site, requestId).contentType(MediaType.XML_UTF_8);
+        if (status == HttpStatus.SERVICE_UNAVAILABLE) {
+            h.set("retry-after", "1");
+        }
+        return HttpResponse.of(h.build(), com.linecorp.armeria.common.HttpData.ofUtf8(xml));
+    }
+
+    static HttpResponse error(S3Exception e, String defaultResource, String site, String requestId) {
+        return error(e.code(), e.status(), e.getMessage(), e.resource() != null ? e.resource() : defaultResource, site,
+                requestId);
+    }
+}
