@@ -164,6 +164,13 @@ public final class MeshClient implements AutoCloseable {
             OutboundPump<HttpData> pump = pumpRef.get();
             if (pump != null) {
                 pump.cancel();
+                Throwable bodyFailure = pump.sourceFailure();
+                if (bodyFailure != null) {
+                    // The request body failed here (a client that went away, a chunk signature or
+                    // checksum that did not match); that, not the owner, is why the call ended.
+                    response.close(bodyFailure);
+                    return;
+                }
             }
             if (!headSeen) {
                 response.close(new MeshUnavailableException(owner,

@@ -158,6 +158,20 @@ class MeshTest {
     }
 
     @Test
+    void aBodyThatFailsHereFailsTheForwardWithItsOwnReason() {
+        IllegalStateException bad = new IllegalStateException("chunk signature does not match");
+        com.linecorp.armeria.common.stream.StreamWriter<HttpData> body = StreamMessage.streaming();
+        HttpResponse response = client.forward(owner, put("bad-body", body, 100));
+        body.write(HttpData.ofUtf8("some bytes"));
+        body.close(bad);
+
+        Throwable failure = response.aggregate().handle((ok, t) -> t).join();
+
+        assertThat(com.google.common.base.Throwables.getCausalChain(failure)).contains(bad);
+        assertThat(objects).doesNotContainKey("bad-body");
+    }
+
+    @Test
     void fetchSendsBytesOnlyWhenTheCallersVersionIsStale() throws Exception {
         byte[] data = new byte[3_000_000];
         new Random(2).nextBytes(data);

@@ -20,6 +20,7 @@ public final class OutboundPump<T> implements Subscriber<T> {
     private final CallStreamObserver<Frame> out;
     private final Function<? super T, @Nullable Frame> toFrame;
     private final boolean completeCall;
+    private volatile @Nullable Throwable sourceFailure;
     private final Object lock = new Object();
     private @Nullable Subscription subscription;
     private boolean demandPending;
@@ -99,8 +100,14 @@ public final class OutboundPump<T> implements Subscriber<T> {
         s.request(1);
     }
 
+    /** Returns why the source stream failed, if it did (for example a body that failed its checks). */
+    public @Nullable Throwable sourceFailure() {
+        return sourceFailure;
+    }
+
     @Override
     public void onError(Throwable t) {
+        sourceFailure = t;
         synchronized (lock) {
             if (done) {
                 return;

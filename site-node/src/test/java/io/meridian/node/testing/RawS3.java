@@ -14,7 +14,7 @@ import java.util.Map;
 /** Sends hand-made S3 requests (that no SDK would send) signed with the demo key. */
 public final class RawS3 {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private RawS3() {}
 
