@@ -96,6 +96,67 @@ class TreeRoundTripTest {
         }
     }
 
+    /**
+     * One PUT of more bytes than a site's heap, sent to a site that does not own the bucket and
+     * read back at the third: the body must stream through the forwarding site, the owner and the
+     * reading site's cache without ever being held whole in memory.
+     */
+    @Test
+    void aSinglePutLargerThanTheHeapStreamsThroughANonOwner() throws Exception {
+        long size = 600L << 20;
+        try (S3Client east = S3Clients.forEndpoint(federation.spec("us-east").s3Url());
+             S3Client west = S3Clients.forEndpoint(federation.spec("eu-west").s3Url());
+             S3Client south = S3Clients.forEndpoint(federation.spec("ap-south").s3Url())) {
+            east.createBucket(b -> b.bucket("large"));
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            long t0 = System.nanoTime();
+            west.putObject(b -> b.bucket("large").key("600m.bin"), RequestBody.fromContentProvider(
+                    () -> new PatternStream(size, sent), size, "application/octet-stream"));
+            System.out.printf("600 MiB PUT through eu-west in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            String expected = HexFormat.of().formatHex(sent.digest());
+            t0 = System.nanoTime();
+            try (InputStream in = south.getObject(b -> b.bucket("large").key("600m.bin"))) {
+                assertThat(sha256(in)).isEqualTo(expected);
+            }
+            System.out.printf("600 MiB GET at ap-south in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            assertThat(east.headObject(b -> b.bucket("large").key("600m.bin")).contentLength()).isEqualTo(size);
+            east.deleteObject(b -> b.bucket("large").key("600m.bin"));
+        }
+    }
+
+    /** A stream of {@code size} pseudo-random bytes that also feeds a digest as it is read. */
+    private static final class PatternStream extends InputStream {
+        private final java.util.Random random = new java.util.Random(600);
+        private final MessageDigest digest;
+        private long remaining;
+
+        PatternStream(long size, MessageDigest digest) {
+            this.remaining = size;
+            this.digest = digest;
+            digest.reset();
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (remaining == 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, remaining);
+            byte[] chunk = new byte[n];
+            random.nextBytes(chunk);
+            System.arraycopy(chunk, 0, b, off, n);
+            digest.update(chunk);
+            remaining -= n;
+            return n;
+        }
+    }
+
     private static void collect(Path root, String prefix, Map<String, Path> into) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(p))
