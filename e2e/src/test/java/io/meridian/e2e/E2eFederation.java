@@ -24,15 +24,7 @@ final class E2eFederation {
     }
 
     static LocalFederation start(Path dir) throws IOException, InterruptedException {
-        LocalFederation federation = LocalFederation.demo(dir, Ports.freeBasePort(3), "512m")
-                .classpath(siteClasspath());
-        federation.start();
-        try {
-            federation.awaitReady(Duration.ofMinutes(3));
-        } catch (RuntimeException | InterruptedException e) {
-            federation.close();
-            throw e;
-        }
-        return federation;
+        return LocalFederation.demo(dir, Ports.freeBasePort(3), "512m").classpath(siteClasspath())
+                .startAndAwaitReady(Duration.ofMinutes(3));
     }
 }

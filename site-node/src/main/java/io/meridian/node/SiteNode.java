@@ -133,7 +133,7 @@ public final class SiteNode implements AutoCloseable {
                     .http(new InetSocketAddress(config.bindHost(), config.s3Port()))
                     .meterRegistry(metrics)
                     .service("prefix:/", new S3HttpService(config.name(), namespace, verifier, router,
-                            config.virtualHostSuffixes())
+                            config.virtualHostSuffixes(), () -> registered)
                             .decorate(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("meridian.s3"))))
                     .errorHandler(new S3ErrorHandler(config.name()))
                     .maxRequestLength(0)
@@ -163,7 +163,10 @@ public final class SiteNode implements AutoCloseable {
         }
     }
 
-    /** Registers this site and the bootstrap key in the federation, retrying until both commit. */
+    /**
+     * Catches up with the federation, then registers this site and the bootstrap key, retrying
+     * until both commit; only then does the site serve S3 requests.
+     */
     private void register() {
         if (state != State.RUNNING) {
             return;
@@ -173,9 +176,11 @@ public final class SiteNode implements AutoCloseable {
                 SiteInfo.ADMIN, "http://" + config.advertiseHost() + ":" + adminPort(),
                 SiteInfo.MESH, config.meshAddress(),
                 SiteInfo.RAFT, config.raftAddress()));
-        CompletableFuture<Void> done = namespace.state().site(config.name()).filter(self::equals).isPresent()
-                ? CompletableFuture.completedFuture(null)
-                : namespace.registerSite(self);
+        // Catch up with the federation first: until then this site's replica may lack keys and buckets.
+        CompletableFuture<Void> done = namespace.sync().thenCompose(state ->
+                state.site(config.name()).filter(self::equals).isPresent()
+                        ? CompletableFuture.completedFuture(null)
+                        : namespace.registerSite(self));
         SiteConfig.BootstrapKey key = config.bootstrapKey();
         if (key != null) {
             done = done.thenCompose(ignored -> namespace.putAccessKey(

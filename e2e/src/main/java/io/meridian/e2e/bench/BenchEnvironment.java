@@ -27,15 +27,7 @@ final class BenchEnvironment {
     static LocalFederation freshFederation(String name, String heap) throws IOException, InterruptedException {
         Path dir = home().resolve("e2e/target/bench-data").resolve(name);
         deleteTree(dir);
-        LocalFederation federation = LocalFederation.demo(dir, Ports.freeBasePort(3), heap);
-        federation.start();
-        try {
-            federation.awaitReady(Duration.ofMinutes(3));
-        } catch (RuntimeException | InterruptedException e) {
-            federation.close();
-            throw e;
-        }
-        return federation;
+        return LocalFederation.demo(dir, Ports.freeBasePort(3), heap).startAndAwaitReady(Duration.ofMinutes(3));
     }
 
     static void deleteTree(Path dir) throws IOException {

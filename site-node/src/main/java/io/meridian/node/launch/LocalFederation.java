@@ -129,6 +129,18 @@ public final class LocalFederation implements AutoCloseable {
         }
     }
 
+    /** Starts every site and waits until all are ready; stops them all if that fails. */
+    public LocalFederation startAndAwaitReady(Duration timeout) throws IOException, InterruptedException {
+        start();
+        try {
+            awaitReady(timeout);
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
     /** Starts a stopped site again with the same arguments and data. */
     public void restart(String name) throws IOException, InterruptedException {
         SiteProcess p = processes.get(name);

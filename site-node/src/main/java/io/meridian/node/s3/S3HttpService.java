@@ -31,13 +31,15 @@ public final class S3HttpService implements HttpService {
     private final SigV4Verifier verifier;
     private final S3Router router;
     private final List<String> virtualHostSuffixes;
+    private final java.util.function.BooleanSupplier caughtUp;
 
     /**
      * @param virtualHostSuffixes host name suffixes under which the first label names the bucket
      *     (virtual-hosted-style requests), such as {@code localhost} for {@code photos.localhost}
      */
     public S3HttpService(String site, Namespace namespace, SigV4Verifier verifier, S3Router router,
-                         List<String> virtualHostSuffixes) {
+                         List<String> virtualHostSuffixes, java.util.function.BooleanSupplier caughtUp) {
+        this.caughtUp = caughtUp;
         this.site = site;
         this.namespace = namespace;
         this.verifier = verifier;
@@ -51,6 +53,12 @@ public final class S3HttpService implements HttpService {
         String rawTarget = ctx.rawPath();
         RequestHeaders headers = req.headers();
         try {
+            if (!caughtUp.getAsBoolean()) {
+                // Until this site has caught up with the federation it would refuse valid keys and
+                // miss buckets; it says so instead.
+                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + site + " is starting and has not"
+                        + " caught up with the federation yet; retry in a few seconds.");
+            }
             RequestTarget target = RequestTarget.parse(rawTarget, hostBucket(headers.authority()));
             AuthResult auth = verifier.verify(SignedRequest.of(headers, rawTarget));
             AccessKey principal = namespace.state().accessKey(auth.accessKeyId())

@@ -721,7 +721,8 @@ public final class S3Operations {
         return new ObjectAttributes(meta.contentType(), meta.headers(), meta.userMetadata());
     }
 
-    private static @Nullable String withoutAwsChunked(String contentEncoding) {
+    /** Returns a Content-Encoding without the aws-chunked transfer coding, or null if nothing is left. */
+    static @Nullable String withoutAwsChunked(String contentEncoding) {
         StringBuilder sb = new StringBuilder();
         for (String part : contentEncoding.split(",")) {
             String p = part.trim();

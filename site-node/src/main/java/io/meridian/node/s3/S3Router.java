@@ -154,7 +154,7 @@ public final class S3Router {
                 continue;
             }
             if (name.equals("content-encoding")) {
-                String rest = withoutAwsChunked(h.getValue());
+                String rest = S3Operations.withoutAwsChunked(h.getValue());
                 if (rest != null) {
                     headers.add(Map.entry(name, rest));
                 }
@@ -165,17 +165,6 @@ public final class S3Router {
         ForwardedRequest fr = new ForwardedRequest(req.method(), req.bucket(), req.key(), req.target().query(),
                 headers.build(), req.principal().id(), site, req.contentLength(), req.requestId(), req.body());
         return mesh.forward(owner, fr).recover(t -> errorResponse(req, t));
-    }
-
-    private static String withoutAwsChunked(String value) {
-        StringBuilder sb = new StringBuilder();
-        for (String part : value.split(",")) {
-            String p = part.trim();
-            if (!p.isEmpty() && !p.equalsIgnoreCase("aws-chunked")) {
-                sb.append(sb.length() == 0 ? "" : ",").append(p);
-            }
-        }
-        return sb.length() == 0 ? null : sb.toString();
     }
 
     HttpResponse errorResponse(S3Request req, Throwable t) {
