@@ -257,10 +257,11 @@ public final class SiteNode implements AutoCloseable {
     }
 
     private void stopParts() {
+        // The three servers wind down their connections in parallel; each waits at most briefly.
         CompletableFuture<?> s3 = s3Server != null ? s3Server.stop() : CompletableFuture.completedFuture(null);
         CompletableFuture<?> admin = adminServer != null ? adminServer.stop() : CompletableFuture.completedFuture(null);
-        CompletableFuture.allOf(s3, admin).join();
-        closeQuietly(meshServer);
+        CompletableFuture<?> mesh = CompletableFuture.runAsync(() -> closeQuietly(meshServer));
+        CompletableFuture.allOf(s3, admin, mesh).join();
         closeQuietly(meshClient);
         closeQuietly(group);
         if (background != null) {

@@ -63,8 +63,10 @@ public final class AdminService implements HttpService {
                         + " role; " + auth.accessKeyId() + " does not have it.");
             }
         } catch (S3AuthException e) {
-            return error(HttpStatus.UNAUTHORIZED, e.code(), "Admin credentials are required: sign the request with"
-                    + " SigV4 using an access key with the admin role. (" + e.getMessage() + ")");
+            ObjectNode n = errorNode(e.code(), "Admin credentials are required: sign the request with SigV4 using an"
+                    + " access key with the admin role. (" + e.getMessage() + ")");
+            e.details().forEach(((ObjectNode) n.get("error"))::put);
+            return json(HttpStatus.UNAUTHORIZED, n);
         }
         String resource = path.substring(API.length());
         if (resource.equals("sites") && ctx.method().name().equals("GET")) {
@@ -115,8 +117,12 @@ public final class AdminService implements HttpService {
     }
 
     private static HttpResponse error(HttpStatus status, String code, String message) {
+        return json(status, errorNode(code, message));
+    }
+
+    private static ObjectNode errorNode(String code, String message) {
         ObjectNode n = JSON.createObjectNode();
         n.putObject("error").put("code", code).put("message", message);
-        return json(status, n);
+        return n;
     }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {AdminCommand.Sites.class, AdminCommand.Health.class})
 public final class AdminCommand implements Runnable {
 
-    @Option(names = "--endpoint", defaultValue = "${env:MERIDIAN_ADMIN_ENDPOINT:-http://127.0.0.1:9101}",
+    @Option(names = "--endpoint", scope = picocli.CommandLine.ScopeType.INHERIT,
+            defaultValue = "${env:MERIDIAN_ADMIN_ENDPOINT:-http://127.0.0.1:9101}",
             description = "A site's admin URL. Default: ${DEFAULT-VALUE} (env MERIDIAN_ADMIN_ENDPOINT)")
     String endpoint;
 
@@ -37,14 +38,34 @@ public final class AdminCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    HttpResponse<String> get(String path) throws Exception {
-        URI uri = URI.create(endpoint.replaceAll("/+$", "") + path);
+    /** Sends a signed GET; returns null after printing one line if the site cannot be reached. */
+    HttpResponse<String> get(String path) throws InterruptedException {
+        String base = endpoint.contains("://") ? endpoint : "http://" + endpoint;
+        URI uri;
+        try {
+            uri = URI.create(base.replaceAll("/+$", "") + path);
+        } catch (IllegalArgumentException e) {
+            System.err.println("--endpoint '" + endpoint + "' is not a URL; give a site's admin URL, such as"
+                    + " http://127.0.0.1:9101");
+            return null;
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
         AdminSigner.sign(b, "GET", uri, accessKey, secretKey);
-        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            System.err.println("Cannot reach the admin API at " + base + " (" + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()) + "). Is a site running there? Pass"
+                    + " --endpoint with a site's ADMIN URL (the demo prints them, and writes them to"
+                    + " <data>/endpoints.json).");
+            return null;
+        }
     }
 
     int print(HttpResponse<String> r) {
+        if (r == null) {
+            return 1;
+        }
         System.out.println(r.body());
         return r.statusCode() / 100 == 2 ? 0 : 1;
     }

@@ -34,6 +34,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ready-timeout", defaultValue = "180", description = "Seconds to wait for the sites. Default: ${DEFAULT-VALUE}")
     int readyTimeoutSeconds;
 
+    /** The flags that bring this demo back, as the user gave them. */
+    private String again() {
+        StringBuilder sb = new StringBuilder();
+        if (!data.equals(Path.of("demo-data"))) {
+            sb.append(" --data ").append(data);
+        }
+        if (basePort != 9000) {
+            sb.append(" --base-port ").append(basePort);
+        }
+        return sb.toString();
+    }
+
     @Override
     public Integer call() throws Exception {
         Path dir = data.toAbsolutePath().normalize();
@@ -51,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
             stopping.set(true);
             System.out.println("Stopping every site...");
             federation.close();
-            System.out.println("Stopped. Run ./meridian demo again to bring the same data back.");
+            System.out.println("Stopped. Run ./meridian demo" + again() + " to bring the same data back.");
         }, "demo-shutdown"));
         federation.start();
         try {

@@ -135,8 +135,8 @@ public final class SiteCommand implements Callable<Integer> {
     static String keysHelp() {
         StringBuilder sb = new StringBuilder();
         for (Key k : Key.values()) {
-            sb.append(String.format("  %-28s %s%s%n", k.property(), k.description(),
-                    k.defaultValue() == null ? "" : " [default: " + k.defaultValue() + "]"));
+            sb.append(String.format("  %s%s%n      %s%n", k.property(),
+                    k.defaultValue() == null ? "" : "   (default " + k.defaultValue() + ")", k.description()));
         }
         return sb.toString();
     }

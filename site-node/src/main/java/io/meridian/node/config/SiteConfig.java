@@ -56,18 +56,18 @@ public record SiteConfig(
     /** A configuration key with its default and what it means. */
     public enum Key {
         SITE_NAME("site.name", null, "this site's name: a-z, 0-9 and '-'"),
-        SITE_REGION("site.region", null, "the region the site is in, e.g. eu-west-1 (default: the site name)"),
+        SITE_REGION("site.region", null, "the region the site is in, e.g. eu-west-1; the site name if not set"),
         SITE_ROLE("site.role", "core", "core (votes in the federation) or edge"),
         DATA_DIR("data.dir", null, "directory holding the site's data"),
         BIND_HOST("bind.host", "127.0.0.1", "address the ports listen on"),
-        ADVERTISE_HOST("advertise.host", null, "address other sites and clients use (default: bind.host)"),
+        ADVERTISE_HOST("advertise.host", null, "address other sites and clients use; bind.host if not set"),
         S3_PORT("s3.port", "9001", "S3 and data APIs"),
-        ADMIN_PORT("admin.port", "9101", "admin API, console, /metrics, /health"),
+        ADMIN_PORT("admin.port", "9101", "admin API, /metrics, /health"),
         MESH_PORT("mesh.port", "9201", "inter-site gRPC"),
         RAFT_PORT("raft.port", "9301", "federation consensus (Raft)"),
         FEDERATION_NAME("federation.name", "meridian", "name of the federation; all sites must agree"),
         FEDERATION_PEERS("federation.peers", null,
-                "the core sites as name@host:raftPort,... (default: this site alone)"),
+                "the core sites as name@host:raftPort,...; this site alone if not set"),
         BOOTSTRAP_ACCESS_KEY("bootstrap.access-key", null, "access key id to create if absent (admin role)"),
         BOOTSTRAP_SECRET_KEY("bootstrap.secret-key", null, "its secret"),
         BOOTSTRAP_TENANT("bootstrap.tenant", "default", "its tenant"),
@@ -77,7 +77,7 @@ public record SiteConfig(
         ELECTION_TIMEOUT_MIN("raft.election-timeout-min", "1000ms", "lower bound of the Raft election timeout"),
         ELECTION_TIMEOUT_MAX("raft.election-timeout-max", "2000ms", "upper bound of the Raft election timeout"),
         VIRTUAL_HOST_SUFFIXES("s3.virtual-host-suffixes", "localhost",
-                "host suffixes for virtual-hosted-style requests (bucket.suffix), comma-separated");
+                "suffixes for virtual-hosted-style requests (bucket.suffix), comma-separated");
 
         private final String property;
         private final @Nullable String defaultValue;

@@ -9,7 +9,7 @@ final class AuthErrors {
     private AuthErrors() {}
 
     static S3Exception from(S3AuthException e) {
-        return new S3Exception(e.code(), e.status(), e.getMessage(), null);
+        return new S3Exception(e.code(), e.status(), e.getMessage(), null, e.details());
     }
 
     /** Returns the S3 answer for {@code t} if it is a verifier error, else null. */

@@ -14,6 +14,7 @@ public final class S3Exception extends RuntimeException {
     private final String code;
     private final transient HttpStatus status;
     private final @Nullable String resource;
+    private final com.google.common.collect.ImmutableMap<String, String> details;
 
     public S3Exception(S3Error error, String message) {
         this(error, message, null);
@@ -25,10 +26,22 @@ public final class S3Exception extends RuntimeException {
 
     /** For codes that come from elsewhere (the signature verifier) with their own status. */
     public S3Exception(String code, HttpStatus status, String message, @Nullable String resource) {
+        this(code, status, message, resource, com.google.common.collect.ImmutableMap.of());
+    }
+
+    /** With extra elements for the error document, as S3 adds them (StringToSign, Region, ...). */
+    public S3Exception(String code, HttpStatus status, String message, @Nullable String resource,
+                       java.util.Map<String, String> details) {
         super(message);
         this.code = code;
         this.status = status;
         this.resource = resource;
+        this.details = com.google.common.collect.ImmutableMap.copyOf(details);
+    }
+
+    /** Returns extra elements of the error document, in order. */
+    public com.google.common.collect.ImmutableMap<String, String> details() {
+        return details;
     }
 
     public String code() {

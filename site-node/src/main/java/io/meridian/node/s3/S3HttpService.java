@@ -73,7 +73,7 @@ public final class S3HttpService implements HttpService {
             return router.route(s3);
         } catch (S3AuthException e) {
             req.abort();
-            return S3Responses.error(e.code(), e.status(), e.getMessage(), resource(rawTarget), site, requestId);
+            return S3Responses.error(AuthErrors.from(e), resource(rawTarget), site, requestId);
         } catch (S3Exception e) {
             req.abort();
             return S3Responses.error(e, resource(rawTarget), site, requestId);

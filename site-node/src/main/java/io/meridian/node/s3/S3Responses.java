@@ -13,6 +13,10 @@ public final class S3Responses {
     /** Names the site that produced a response, on every response. */
     public static final String SERVED_BY = "x-meridian-served-by";
     public static final String REQUEST_ID = "x-amz-request-id";
+    /** On reads served through this site's cache: {@code hit} (cached bytes, revalidated) or {@code miss}. */
+    public static final String CACHE = "x-meridian-cache";
+    /** On reads served through this site's cache: the site that owns the object. */
+    public static final String OWNER = "x-meridian-owner";
 
     private S3Responses() {}
 
@@ -41,18 +45,28 @@ public final class S3Responses {
 
     /** Returns the XML error document S3 answers with. */
     static String errorBody(String code, String message, @Nullable String resource, String requestId) {
-        return new Xml().open("Error")
+        return errorBody(code, message, resource, requestId, java.util.Map.of());
+    }
+
+    static String errorBody(String code, String message, @Nullable String resource, String requestId,
+                            java.util.Map<String, String> details) {
+        Xml xml = new Xml().open("Error")
                 .element("Code", code)
                 .element("Message", message)
                 .optional("Resource", resource)
-                .element("RequestId", requestId)
-                .close("Error")
-                .toString();
+                .element("RequestId", requestId);
+        details.forEach(xml::element);
+        return xml.close("Error").toString();
     }
 
     static HttpResponse error(String code, HttpStatus status, String message, @Nullable String resource, String site,
                               String requestId) {
-        String xml = errorBody(code, message, resource, requestId);
+        return error(code, status, message, resource, site, requestId, java.util.Map.of());
+    }
+
+    static HttpResponse error(String code, HttpStatus status, String message, @Nullable String resource, String site,
+                              String requestId, java.util.Map<String, String> details) {
+        String xml = errorBody(code, message, resource, requestId, details);
         ResponseHeadersBuilder h = headers(status, site, requestId).contentType(MediaType.XML_UTF_8);
         if (status == HttpStatus.SERVICE_UNAVAILABLE) {
             h.set("retry-after", "1");
@@ -62,6 +76,6 @@ public final class S3Responses {
 
     static HttpResponse error(S3Exception e, String defaultResource, String site, String requestId) {
         return error(e.code(), e.status(), e.getMessage(), e.resource() != null ? e.resource() : defaultResource, site,
-                requestId);
+                requestId, e.details());
     }
 }

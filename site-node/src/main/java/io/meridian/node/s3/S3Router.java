@@ -138,9 +138,12 @@ public final class S3Router {
         return remote.read(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
             if (read instanceof RemoteObjects.Read.Found) {
                 RemoteObjects.Read.Found found = (RemoteObjects.Read.Found) read;
+                String cache = found.revalidated() ? "hit" : "miss";
                 return ObjectResponses.respond(req, head, new ObjectResponses.Source(found.meta(),
                         java.util.List.of(found.data().channel()), java.util.List.of(found.meta().size()),
-                        found.data()), site, blocking);
+                        found.data()), site, blocking)
+                        .mapHeaders(h -> h.toBuilder().set(S3Responses.CACHE, cache).set(S3Responses.OWNER,
+                                owner.name()).build());
             }
             throw S3Operations.missing(req, (RemoteObjects.Read.Missing) read);
         });

@@ -120,6 +120,10 @@ class S3ApiTest {
         }
         ResponseBytes<GetObjectResponse> r = west.getObjectAsBytes(b -> b.bucket("rw-bucket").key("from-west.txt"));
         assertThat(r.response().sdkHttpResponse().firstMatchingHeader("x-meridian-served-by")).contains("west");
+        assertThat(r.response().sdkHttpResponse().firstMatchingHeader("x-meridian-owner")).contains("east");
+        assertThat(r.response().sdkHttpResponse().firstMatchingHeader("x-meridian-cache")).contains("hit");
+        var forwarded = south.putObject(b -> b.bucket("rw-bucket").key("again"), RequestBody.fromString("x"));
+        assertThat(forwarded.sdkHttpResponse().firstMatchingHeader("x-meridian-served-by")).contains("east");
     }
 
     @Test

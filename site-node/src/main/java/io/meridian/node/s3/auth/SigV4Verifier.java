@@ -342,13 +342,35 @@ public final class SigV4Verifier {
         return canonical.equals(rawPath) || rawPath.isEmpty() ? List.of(canonical) : List.of(canonical, rawPath);
     }
 
-    /** A raw {@code '+'} in a query means a space to S3; clients that meant a plus sign signed {@code %2B}. */
+    /**
+     * A raw {@code '+'} in a query means a space to S3; clients that meant a plus sign signed
+     * {@code %2B}. A parameter without a value ({@code ?acl}) is {@code acl=} to S3; generic signers
+     * such as curl's sign it as {@code acl}, and older curls sign the query exactly as sent.
+     */
     private static List<String> queryCandidates(@Nullable String rawQuery, @Nullable String excluded) {
         final String spaces = CanonicalRequests.query(rawQuery, true, excluded);
-        if (rawQuery == null || rawQuery.indexOf('+') < 0) {
-            return List.of(spaces);
+        final List<String> candidates = new ArrayList<>(List.of(spaces));
+        if (rawQuery != null && rawQuery.indexOf('+') >= 0) {
+            candidates.add(CanonicalRequests.query(rawQuery, false, excluded));
         }
-        return List.of(spaces, CanonicalRequests.query(rawQuery, false, excluded));
+        if (rawQuery != null && hasBareName(rawQuery)) {
+            candidates.add(BARE_VALUE.matcher(spaces).replaceAll(""));
+        }
+        if (rawQuery != null && excluded == null && !candidates.contains(rawQuery)) {
+            candidates.add(rawQuery);
+        }
+        return candidates;
+    }
+
+    private static final java.util.regex.Pattern BARE_VALUE = java.util.regex.Pattern.compile("=(?=&|$)");
+
+    private static boolean hasBareName(String rawQuery) {
+        for (String part : rawQuery.split("&")) {
+            if (!part.isEmpty() && part.indexOf('=') < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void checkScope(Credential credential, boolean presigned) {
