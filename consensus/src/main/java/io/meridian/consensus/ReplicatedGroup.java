@@ -64,6 +64,13 @@ public interface ReplicatedGroup extends AutoCloseable {
     /** Returns the id of the leader this member currently knows of, if any. */
     Optional<String> leaderId();
 
+    /**
+     * Returns whether this member is running and its consensus server is alive. False after an
+     * apply failure, after {@link #close}, or if the engine stopped the server by itself; such a
+     * member needs a restart.
+     */
+    boolean isServing();
+
     /** Returns this member's current role in the group. */
     Role role();
 

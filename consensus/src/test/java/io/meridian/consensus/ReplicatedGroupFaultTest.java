@@ -103,6 +103,34 @@ class ReplicatedGroupFaultTest {
     }
 
     @Test
+    void aMemberRestartedWhileTheMajorityIsDownCatchesUpOnceItReturns() throws Exception {
+        Duration requestTimeout = Duration.ofSeconds(2);
+        group = MiniGroup.start("restart-alone", dir, 3, b -> b.requestTimeout(requestTimeout));
+        ReplicatedGroup leader = group.awaitLeader();
+        leader.submit(put("k", "v1")).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        String alone = group.memberIds().get(0);
+        group.memberIds().stream().filter(id -> !id.equals(alone)).forEach(group::stop);
+        ReplicatedGroup restarted = group.restart(alone);
+        assertThat(restarted.isServing()).isTrue();
+
+        // Reads keep failing while no majority exists; each failure may break the engine's client.
+        for (int i = 0; i < 3; i++) {
+            assertThat(awaitFailure(restarted.barrier()).reason()).isEqualTo(Reason.UNAVAILABLE);
+            assertThat(awaitFailure(restarted.query(get("k"))).reason()).isEqualTo(Reason.UNAVAILABLE);
+        }
+
+        group.memberIds().stream().filter(id -> !id.equals(alone)).forEach(group::start);
+        ReplicatedGroup newLeader = group.awaitLeader();
+        newLeader.submit(put("k", "v2")).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+            restarted.barrier().get(10, TimeUnit.SECONDS);
+            assertThat(text(restarted.query(get("k")).get(10, TimeUnit.SECONDS))).isEqualTo("v2");
+        });
+        restarted.close();
+        assertThat(restarted.isServing()).isFalse();
+    }
+
+    @Test
     void withAMajorityDownRequestsFailWithUnavailableAfterTheTimeoutAndWorkAgainLater() throws Exception {
         Duration requestTimeout = Duration.ofSeconds(2);
         group = MiniGroup.start("majority-down", dir, 3, b -> b.requestTimeout(requestTimeout));

@@ -20,7 +20,10 @@ public interface LocalSite {
 
     /**
      * Reads the current version of an object this site owns; {@code ifNoneMatchVersion} (may be
-     * empty) is the version the asking site holds. The future completes on any thread.
+     * empty) is the version the asking site holds. With {@code metadataOnly} the answer is the
+     * current version's metadata as {@link FetchResult.NotModified}. The future completes on any
+     * thread.
      */
-    CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion);
+    CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
+                                              boolean metadataOnly);
 }

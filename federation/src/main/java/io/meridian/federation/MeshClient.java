@@ -25,6 +25,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,20 +42,60 @@ public final class MeshClient implements AutoCloseable {
     /** Largest data frame either side sends. */
     public static final int MAX_FRAME_BYTES = 8 << 20;
 
+    /**
+     * How long this site waits on another.
+     *
+     * @param firstByte for a fetch: until the owner's first answer
+     * @param answer for a forward: from the end of the request body until the owner's answer
+     * @param idle for any call: without a frame sent or received, before the call is given up
+     */
+    public record Timeouts(Duration firstByte, Duration answer, Duration idle) {
+        public static final Timeouts DEFAULT =
+                new Timeouts(Duration.ofSeconds(15), Duration.ofSeconds(120), Duration.ofSeconds(30));
+    }
+
+    private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
+
     private final String selfSite;
     private final Duration firstByteTimeout;
+    private final Timeouts timeouts;
     private final ClientFactory factory;
+    private final ScheduledExecutorService watchdog;
     private final Map<String, SiteMeshGrpc.SiteMeshStub> stubs = new ConcurrentHashMap<>();
 
-    /**
-     * @param firstByteTimeout how long to wait for the owner's first answer before giving up on it
-     */
-    public MeshClient(String selfSite, Duration firstByteTimeout) {
+    public MeshClient(String selfSite, Timeouts timeouts) {
         this.selfSite = selfSite;
-        this.firstByteTimeout = firstByteTimeout;
+        this.timeouts = timeouts;
+        this.firstByteTimeout = timeouts.firstByte();
         this.factory = ClientFactory.builder()
                 .idleTimeout(Duration.ofMinutes(1))
                 .build();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mesh-watchdog-" + selfSite);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Gives up a call that stopped making progress: {@code check} returns why, or null while all is
+     * well; it runs every half second until the call ends.
+     */
+    private void watch(CompletableFuture<?> callDone, java.util.function.Supplier<String> check,
+                       java.util.function.Consumer<String> giveUp) {
+        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
+        task[0] = watchdog.scheduleWithFixedDelay(() -> {
+            if (callDone.isDone()) {
+                task[0].cancel(false);
+                return;
+            }
+            String why = check.get();
+            if (why != null) {
+                task[0].cancel(false);
+                giveUp.accept(why);
+            }
+        }, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        callDone.whenComplete((ignored, error) -> task[0].cancel(false));
     }
 
     private SiteMeshGrpc.SiteMeshStub stub(SiteInfo site) {
@@ -104,6 +147,24 @@ public final class MeshClient implements AutoCloseable {
         request.headers().forEach(e -> head.addHeaders(Header.newBuilder().setName(e.getKey()).setValue(e.getValue())));
         pump.sendFirst(Frame.newBuilder().setRequestHead(head).build());
         request.body().subscribe(pump);
+        watch(response.whenComplete(), () -> {
+            long now = System.nanoTime();
+            long bodyDone = pump.sourceCompletedNanos();
+            if (!observer.headSeen && bodyDone != 0 && now - bodyDone > timeouts.answer().toNanos()) {
+                return "owner site " + owner.name() + " did not answer within " + timeouts.answer().toSeconds()
+                        + " s of receiving the request";
+            }
+            long last = Math.max(pump.lastSentNanos(), observer.lastReceivedNanos);
+            if (now - last > timeouts.idle().toNanos()) {
+                return "no data moved to or from owner site " + owner.name() + " for "
+                        + timeouts.idle().toSeconds() + " s";
+            }
+            return null;
+        }, why -> {
+            observer.giveUp(why);
+            pump.cancel();
+            call.cancel(why, new MeshUnavailableException(owner.name(), why, null));
+        });
         response.whenComplete().exceptionally(cause -> {
             pump.cancel();
             call.cancel("the client of the forwarding site went away", cause);
@@ -118,6 +179,12 @@ public final class MeshClient implements AutoCloseable {
         private final AtomicReference<OutboundPump<HttpData>> pumpRef;
         private ClientCallStreamObserver<Frame> call;
         private volatile boolean headSeen;
+        private volatile long lastReceivedNanos = System.nanoTime();
+        private volatile @Nullable String gaveUp;
+
+        void giveUp(String why) {
+            gaveUp = why;
+        }
 
         ForwardObserver(String owner, HttpResponseWriter response, AtomicReference<OutboundPump<HttpData>> pumpRef) {
             this.owner = owner;
@@ -139,6 +206,7 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void onNext(Frame frame) {
+            lastReceivedNanos = System.nanoTime();
             switch (frame.getKindCase()) {
                 case RESPONSE_HEAD:
                     headSeen = true;
@@ -168,13 +236,13 @@ public final class MeshClient implements AutoCloseable {
                 if (bodyFailure != null) {
                     // The request body failed here (a client that went away, a chunk signature or
                     // checksum that did not match); that, not the owner, is why the call ended.
-                    response.close(bodyFailure);
+                    response.close(new ForwardedBodyException(bodyFailure));
                     return;
                 }
             }
             if (!headSeen) {
-                response.close(new MeshUnavailableException(owner,
-                        "owner site " + owner + " did not answer: " + t.getMessage(), t));
+                String why = gaveUp != null ? gaveUp : "owner site " + owner + " did not answer: " + t.getMessage();
+                response.close(new MeshUnavailableException(owner, why, t));
             } else {
                 response.close(t);
             }
@@ -182,6 +250,16 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void onCompleted() {
+            // The owner answered in full, possibly before it read all of the body (an early error):
+            // stop reading the client's body so that the client gets the answer instead of a reset.
+            OutboundPump<HttpData> pump = pumpRef.get();
+            if (pump != null) {
+                pump.cancel();
+            }
+            completeResponse();
+        }
+
+        private void completeResponse() {
             if (!headSeen) {
                 response.close(new MeshUnavailableException(owner, "owner site " + owner + " ended without an answer", null));
             } else {
@@ -206,6 +284,15 @@ public final class MeshClient implements AutoCloseable {
      */
     public CompletableFuture<FetchResult> fetch(SiteInfo owner, String bucket, String key, String ifNoneMatchVersion,
                                                 String requestId) {
+        return fetch(owner, bucket, key, ifNoneMatchVersion, false, requestId);
+    }
+
+    /**
+     * As {@link #fetch(SiteInfo, String, String, String, String)}; with {@code metadataOnly} the
+     * owner answers with the current version's metadata only, as {@link FetchResult.NotModified}.
+     */
+    public CompletableFuture<FetchResult> fetch(SiteInfo owner, String bucket, String key, String ifNoneMatchVersion,
+                                                boolean metadataOnly, String requestId) {
         CompletableFuture<FetchResult> result = new CompletableFuture<>();
         SiteMeshGrpc.SiteMeshStub stub;
         try {
@@ -221,7 +308,13 @@ public final class MeshClient implements AutoCloseable {
                 .setIfNoneMatchVersion(ifNoneMatchVersion)
                 .setOriginSite(selfSite)
                 .setRequestId(requestId)
+                .setMetadataOnly(metadataOnly)
                 .build(), observer);
+        watch(observer.done, () -> observer.body != null
+                        && System.nanoTime() - observer.lastReceivedNanos > timeouts.idle().toNanos()
+                        ? "owner site " + owner.name() + " sent nothing for " + timeouts.idle().toSeconds() + " s"
+                        : null,
+                why -> observer.call.cancel(why, new MeshUnavailableException(owner.name(), why, null)));
         result.orTimeout(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
             if (t instanceof TimeoutException) {
                 observer.call.cancel("no answer within " + firstByteTimeout, t);
@@ -236,7 +329,9 @@ public final class MeshClient implements AutoCloseable {
         private final String owner;
         private final CompletableFuture<FetchResult> result;
         private ClientCallStreamObserver<FetchRequest> call;
-        private @Nullable InboundBody body;
+        private volatile @Nullable InboundBody body;
+        private volatile long lastReceivedNanos = System.nanoTime();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
 
         FetchObserver(String owner, CompletableFuture<FetchResult> result) {
             this.owner = owner;
@@ -251,6 +346,7 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void onNext(Frame frame) {
+            lastReceivedNanos = System.nanoTime();
             if (body == null && frame.hasFetchHead()) {
                 FetchHead head = frame.getFetchHead();
                 switch (head.getOutcome()) {
@@ -280,6 +376,7 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
+            done.complete(null);
             if (body != null) {
                 body.fail(new MeshUnavailableException(owner, "owner site " + owner + " failed mid-transfer", t));
             } else {
@@ -290,6 +387,7 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void onCompleted() {
+            done.complete(null);
             if (body != null) {
                 body.complete();
             } else {
@@ -301,6 +399,7 @@ public final class MeshClient implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         factory.close();
     }
 }

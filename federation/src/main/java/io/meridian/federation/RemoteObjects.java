@@ -45,6 +45,28 @@ public final class RemoteObjects {
         return read(owner, bucket, key, requestId, true);
     }
 
+    /**
+     * Asks {@code owner} for the current metadata of {@code bucket/key} only, transferring no bytes;
+     * completes with {@link Read.Head} or {@link Read.Missing}.
+     */
+    public CompletableFuture<Read> head(SiteInfo owner, String bucket, String key, String requestId) {
+        return mesh.fetch(owner, bucket, key, "", true, requestId).thenApply(result -> {
+            if (result instanceof FetchResult.NotModified) {
+                return new Read.Head(((FetchResult.NotModified) result).meta());
+            }
+            if (result instanceof FetchResult.Found) {
+                ((FetchResult.Found) result).body().abort();
+                return new Read.Head(((FetchResult.Found) result).meta());
+            }
+            FetchResult.Missing missing = (FetchResult.Missing) result;
+            if (missing.reason() == FetchResult.Reason.NO_SUCH_KEY
+                    || missing.reason() == FetchResult.Reason.NO_SUCH_BUCKET) {
+                cache.invalidate(cacheKey(bucket, key));
+            }
+            return new Read.Missing(missing.reason(), missing.message());
+        });
+    }
+
     private CompletableFuture<Read> read(SiteInfo owner, String bucket, String key, String requestId,
                                          boolean mayUseCache) {
         String cacheKey = cacheKey(bucket, key);
@@ -115,6 +137,9 @@ public final class RemoteObjects {
          * @param revalidated true if the bytes were already cached and only revalidated
          */
         record Found(ObjectMeta meta, DiskCache.Cached<ObjectMeta> data, boolean revalidated) implements Read {}
+
+        /** The current version's metadata, without its bytes (an answer to {@link RemoteObjects#head}). */
+        record Head(ObjectMeta meta) implements Read {}
 
         /** Nothing to read; {@code message} says why. */
         record Missing(FetchResult.Reason reason, String message) implements Read {}

@@ -58,6 +58,29 @@ class MeshTest {
 
         @Override
         public HttpResponse executeForwarded(ForwardedRequest r) {
+            if ("hang".equals(r.key())) {
+                // An owner that stops answering (a frozen process): it reads the body, then nothing.
+                r.body().subscribe(new org.reactivestreams.Subscriber<HttpData>() {
+                    @Override
+                    public void onSubscribe(org.reactivestreams.Subscription s) {
+                        s.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(HttpData d) {
+                        d.close();
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onComplete() {
+                    }
+                });
+                return HttpResponse.of(new CompletableFuture<>());
+            }
             CompletableFuture<HttpResponse> done = CompletableFuture.supplyAsync(() -> {
                 try (InputStream in = r.body().toInputStream(Function.identity())) {
                     byte[] data = in.readAllBytes();
@@ -74,14 +97,22 @@ class MeshTest {
         }
 
         @Override
-        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion) {
+        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
+                                                         boolean metadataOnly) {
+            if ("stall".equals(key)) {
+                // Sends the metadata and a first chunk of a larger object, then nothing more.
+                ObjectMeta meta = new ObjectMeta("s", "s", 2_000_000, 0, "a/b", ImmutableMap.of(), ImmutableMap.of(), 0, 1);
+                com.linecorp.armeria.common.stream.StreamWriter<HttpData> body = StreamMessage.streaming();
+                body.write(HttpData.wrap(new byte[100_000]));
+                return CompletableFuture.completedFuture(new FetchResult.Found(meta, body));
+            }
             byte[] data = objects.get(key);
             if (data == null) {
                 return CompletableFuture.completedFuture(new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "no"));
             }
             ObjectMeta meta = new ObjectMeta(md5(data), md5(data), data.length, 0, "a/b", ImmutableMap.of(),
                     ImmutableMap.of(), 0, 1);
-            if (meta.versionId().equals(ifNoneMatchVersion)) {
+            if (metadataOnly || meta.versionId().equals(ifNoneMatchVersion)) {
                 return CompletableFuture.completedFuture(new FetchResult.NotModified(meta));
             }
             return CompletableFuture.completedFuture(new FetchResult.Found(meta, chunks(data, 100_000)));
@@ -96,7 +127,8 @@ class MeshTest {
         }
         server = new MeshServer(new InetSocketAddress("127.0.0.1", port), new FakeOwner());
         server.start();
-        client = new MeshClient("asker", Duration.ofSeconds(5));
+        client = new MeshClient("asker", new MeshClient.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(3)));
         owner = SiteInfo.of("owner", "r", SiteRole.CORE, Map.of(SiteInfo.MESH, "127.0.0.1:" + port));
     }
 
@@ -169,6 +201,35 @@ class MeshTest {
 
         assertThat(com.google.common.base.Throwables.getCausalChain(failure)).contains(bad);
         assertThat(objects).doesNotContainKey("bad-body");
+    }
+
+    @Test
+    void anOwnerThatStopsAnsweringIsGivenUpAfterTheAnswerTimeout() {
+        long start = System.nanoTime();
+        Throwable failure = client.forward(owner, put("hang", StreamMessage.of(HttpData.ofUtf8("x")), 1)).aggregate()
+                .handle((ok, t) -> t).join();
+
+        assertThat(com.google.common.base.Throwables.getCausalChain(failure))
+                .anyMatch(t -> t instanceof MeshUnavailableException && ((MeshUnavailableException) t).site().equals("owner"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aFetchWhoseOwnerStallsMidTransferFailsAfterTheIdleTimeout() throws IOException {
+        FetchResult.Found found = (FetchResult.Found) client.fetch(owner, "b", "stall", "", "r").join();
+        long start = System.nanoTime();
+        try (InputStream in = found.body().toInputStream(Function.identity())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void metadataOnlyFetchesCarryNoBytes() {
+        objects.put("meta-only", new byte[5000]);
+        FetchResult r = client.fetch(owner, "b", "meta-only", "", true, "r").join();
+        assertThat(r).isInstanceOf(FetchResult.NotModified.class);
+        assertThat(((FetchResult.NotModified) r).meta().size()).isEqualTo(5000);
     }
 
     @Test

@@ -119,7 +119,8 @@ public final class SiteNode implements AutoCloseable {
             namespace = new Namespace(group, stateMachine);
             group.start();
 
-            meshClient = new MeshClient(config.name(), config.meshFirstByteTimeout());
+            meshClient = new MeshClient(config.name(), new MeshClient.Timeouts(config.meshFirstByteTimeout(),
+                    config.meshAnswerTimeout(), config.meshIdleTimeout()));
             RemoteObjects remote = new RemoteObjects(meshClient, cache, blocking);
             S3Operations operations = new S3Operations(config.name(), namespace, store, remote, blocking, clock,
                     config.minPartSize());
@@ -133,7 +134,7 @@ public final class SiteNode implements AutoCloseable {
                     .http(new InetSocketAddress(config.bindHost(), config.s3Port()))
                     .meterRegistry(metrics)
                     .service("prefix:/", new S3HttpService(config.name(), namespace, verifier, router,
-                            config.virtualHostSuffixes(), () -> registered)
+                            config.virtualHostSuffixes(), this::servesRequests)
                             .decorate(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("meridian.s3"))))
                     .errorHandler(new S3ErrorHandler(config.name()))
                     .maxRequestLength(0)
@@ -199,7 +200,31 @@ public final class SiteNode implements AutoCloseable {
 
     /** Whether the site serves requests: registered in a federation that has a leader. */
     public boolean isReady() {
-        return state == State.RUNNING && registered && group.leaderId().isPresent();
+        return health().equals("ready");
+    }
+
+    /**
+     * Returns the site's health as {@code /health} reports it: {@code ready}; {@code starting}
+     * (not caught up with the federation yet); {@code no-quorum} (caught up once, but no leader
+     * now: writes to the federation wait, local reads go on); {@code failed} (its consensus member
+     * stopped: restart the site); or {@code stopped}.
+     */
+    public String health() {
+        if (state != State.RUNNING) {
+            return state == State.STARTING ? "starting" : "stopped";
+        }
+        if (!group.isServing()) {
+            return "failed";
+        }
+        if (!registered) {
+            return "starting";
+        }
+        return group.leaderId().isPresent() ? "ready" : "no-quorum";
+    }
+
+    /** Whether S3 requests are answered: caught up once, and the consensus member still alive. */
+    private boolean servesRequests() {
+        return registered && group.isServing();
     }
 
     public synchronized State state() {
@@ -314,8 +339,9 @@ public final class SiteNode implements AutoCloseable {
         }
 
         @Override
-        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion) {
-            return operations.fetchLocal(bucket, key, ifNoneMatchVersion);
+        public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
+                                                         boolean metadataOnly) {
+            return operations.fetchLocal(bucket, key, ifNoneMatchVersion, metadataOnly);
         }
     }
 }

@@ -42,6 +42,12 @@ final class RatisProperties {
      * (Ratis' back-pressure). Ratis' default of 100 is easily reached by a burst of async submits.
      */
     static final int CLIENT_OUTSTANDING_SUBMITS_MAX = 1000;
+    /**
+     * Ratis closes a server whose JVM was paused longer than this (default 60 s) and never brings it
+     * back. Raft itself is safe across pauses (terms fence a paused leader), and a site whose process
+     * was stopped for a while must rejoin when it resumes, so the threshold is set out of reach.
+     */
+    static final Duration JVM_PAUSE_CLOSE_THRESHOLD = Duration.ofDays(1);
     /** Pause between two attempts of a client request, for example while a leader is elected. */
     static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
 
@@ -55,6 +61,7 @@ final class RatisProperties {
         GrpcConfigKeys.Server.setPort(properties, port);
         RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir.toFile().getAbsoluteFile()));
 
+        RaftServerConfigKeys.setCloseThreshold(properties, toTimeDuration(JVM_PAUSE_CLOSE_THRESHOLD));
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, toTimeDuration(electionTimeoutMin));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, toTimeDuration(electionTimeoutMax));
         RaftServerConfigKeys.Rpc.setRequestTimeout(properties,

@@ -251,6 +251,11 @@ public final class RatisReplicatedGroup implements ReplicatedGroup {
     }
 
     @Override
+    public boolean isServing() {
+        return state.get() == State.RUNNING && division().map(d -> d.getInfo().isAlive()).orElse(false);
+    }
+
+    @Override
     public Role role() {
         return division().map(d -> toRole(d.getInfo())).orElse(Role.UNKNOWN);
     }
@@ -516,6 +521,10 @@ public final class RatisReplicatedGroup implements ReplicatedGroup {
                 return;
             }
             ConsensusException failure = toConsensusException(error, operation, Reason.QUERY_FAILED);
+            if (isClientClosed(error)) {
+                // Like an ordered request, a failed read can leave the client closed for good.
+                retire(used);
+            }
             long remaining = deadlineNanos - System.nanoTime();
             if (failure.reason() != Reason.UNAVAILABLE || remaining <= READ_RETRY_DELAY.toNanos()) {
                 result.completeExceptionally(failure);
@@ -529,6 +538,15 @@ public final class RatisReplicatedGroup implements ReplicatedGroup {
                 result.completeExceptionally(notRunningException(operation));
             }
         });
+    }
+
+    private static boolean isClientClosed(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long deadline() {

@@ -178,7 +178,8 @@ public final class MeshService extends SiteMeshGrpc.SiteMeshImplBase {
                 p.cancel();
             }
         });
-        site.fetchLocal(request.getBucket(), request.getKey(), request.getIfNoneMatchVersion())
+        site.fetchLocal(request.getBucket(), request.getKey(), request.getIfNoneMatchVersion(),
+                        request.getMetadataOnly())
                 .whenComplete((result, error) -> {
                     if (error != null) {
                         log.warn("Fetch of {}/{} failed", request.getBucket(), request.getKey(), error);

@@ -21,6 +21,8 @@ public final class OutboundPump<T> implements Subscriber<T> {
     private final Function<? super T, @Nullable Frame> toFrame;
     private final boolean completeCall;
     private volatile @Nullable Throwable sourceFailure;
+    private volatile long lastSentNanos = System.nanoTime();
+    private volatile long sourceCompletedNanos;
     private final Object lock = new Object();
     private @Nullable Subscription subscription;
     private boolean demandPending;
@@ -69,6 +71,7 @@ public final class OutboundPump<T> implements Subscriber<T> {
             }
             if (frame != null) {
                 out.onNext(frame);
+                lastSentNanos = System.nanoTime();
             }
         }
         requestIfReady();
@@ -117,8 +120,19 @@ public final class OutboundPump<T> implements Subscriber<T> {
         }
     }
 
+    /** Returns when a frame was last sent (System.nanoTime), or when the pump was made. */
+    public long lastSentNanos() {
+        return lastSentNanos;
+    }
+
+    /** Returns when the source stream completed (System.nanoTime), or 0 if it has not. */
+    public long sourceCompletedNanos() {
+        return sourceCompletedNanos;
+    }
+
     @Override
     public void onComplete() {
+        sourceCompletedNanos = System.nanoTime();
         synchronized (lock) {
             if (done) {
                 return;

@@ -80,7 +80,7 @@ public final class AdminService implements HttpService {
         n.put("site", node.config().name());
         n.put("region", node.config().region());
         n.put("role", node.config().role().label());
-        n.put("status", node.isReady() ? "ready" : "starting");
+        n.put("status", node.health());
         ReplicatedGroup group = node.namespace().group();
         n.put("raftRole", group.role().name());
         n.put("leader", group.leaderId().orElse(null));

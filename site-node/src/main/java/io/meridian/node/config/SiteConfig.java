@@ -41,6 +41,8 @@ public record SiteConfig(
         long cacheMaxBytes,
         long minPartSize,
         Duration meshFirstByteTimeout,
+        Duration meshAnswerTimeout,
+        Duration meshIdleTimeout,
         Duration electionTimeoutMin,
         Duration electionTimeoutMax,
         List<String> virtualHostSuffixes) {
@@ -73,7 +75,10 @@ public record SiteConfig(
         BOOTSTRAP_TENANT("bootstrap.tenant", "default", "its tenant"),
         CACHE_MAX_BYTES("cache.max-bytes", "4GiB", "disk space for objects cached from other sites"),
         MIN_PART_SIZE("s3.min-part-size", "5MiB", "smallest multipart part but the last, as in S3"),
-        MESH_FIRST_BYTE_TIMEOUT("mesh.first-byte-timeout", "15s", "how long to wait for an owner's first answer"),
+        MESH_FIRST_BYTE_TIMEOUT("mesh.first-byte-timeout", "15s", "how long a read waits for the owner's first answer"),
+        MESH_ANSWER_TIMEOUT("mesh.answer-timeout", "120s",
+                "how long a forwarded request waits for the owner's answer once its body is sent"),
+        MESH_IDLE_TIMEOUT("mesh.idle-timeout", "30s", "how long a call between sites may move no data"),
         ELECTION_TIMEOUT_MIN("raft.election-timeout-min", "1000ms", "lower bound of the Raft election timeout"),
         ELECTION_TIMEOUT_MAX("raft.election-timeout-max", "2000ms", "upper bound of the Raft election timeout"),
         VIRTUAL_HOST_SUFFIXES("s3.virtual-host-suffixes", "localhost",
@@ -189,7 +194,8 @@ public record SiteConfig(
                 port(v, Key.S3_PORT), port(v, Key.ADMIN_PORT), port(v, Key.MESH_PORT), raftPort,
                 get(v, Key.FEDERATION_NAME), peers, bootstrap,
                 bytes(v, Key.CACHE_MAX_BYTES), bytes(v, Key.MIN_PART_SIZE),
-                duration(v, Key.MESH_FIRST_BYTE_TIMEOUT), duration(v, Key.ELECTION_TIMEOUT_MIN),
+                duration(v, Key.MESH_FIRST_BYTE_TIMEOUT), duration(v, Key.MESH_ANSWER_TIMEOUT),
+                duration(v, Key.MESH_IDLE_TIMEOUT), duration(v, Key.ELECTION_TIMEOUT_MIN),
                 duration(v, Key.ELECTION_TIMEOUT_MAX), List.copyOf(suffixes));
     }
 

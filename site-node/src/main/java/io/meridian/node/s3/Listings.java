@@ -169,7 +169,11 @@ final class Listings {
             try {
                 marker = Integer.parseInt(markerParam);
             } catch (NumberFormatException e) {
-                throw new S3Exception(S3Error.INVALID_ARGUMENT, "part-number-marker must be an integer.");
+                marker = -1;
+            }
+            if (marker < 0) {
+                throw new S3Exception(S3Error.INVALID_ARGUMENT,
+                        "part-number-marker must be a non-negative integer, got '" + markerParam + "'.");
             }
         }
         List<PartRecord> parts = store.listParts(req.bucket(), uploadId, marker, max + 1);

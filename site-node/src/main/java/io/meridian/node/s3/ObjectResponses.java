@@ -105,6 +105,10 @@ final class ObjectResponses {
             OVERRIDES.forEach((param, header) -> {
                 String value = req.param(param);
                 if (value != null) {
+                    if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t' || ch == 0x7f)) {
+                        throw new S3Exception(S3Error.INVALID_ARGUMENT, "The " + param + " parameter holds a control"
+                                + " character, which a header value cannot hold.");
+                    }
                     h.set(header, value);
                 }
             });

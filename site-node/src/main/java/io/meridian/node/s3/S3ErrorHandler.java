@@ -50,7 +50,8 @@ public final class S3ErrorHandler implements ServerErrorHandler {
             message = "The request line or headers are too large.";
         } else if (message.contains("path")) {
             error = S3Error.INVALID_REQUEST;
-            message = "The request path is not accepted: keys may not contain '..' segments (" + message + ").";
+            message = "The request path is not accepted by this server: it must be valid percent-encoded UTF-8"
+                    + " without control characters (%00-%1F, %7F) or '..' segments (" + message + ").";
         } else {
             error = S3Error.INVALID_REQUEST;
         }

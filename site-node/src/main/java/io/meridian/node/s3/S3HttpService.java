@@ -56,8 +56,9 @@ public final class S3HttpService implements HttpService {
             if (!caughtUp.getAsBoolean()) {
                 // Until this site has caught up with the federation it would refuse valid keys and
                 // miss buckets; it says so instead.
-                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + site + " is starting and has not"
-                        + " caught up with the federation yet; retry in a few seconds.");
+                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + site + " has not caught up with the"
+                        + " federation (it is starting, or its consensus member stopped: see its /health); retry,"
+                        + " at another site if this lasts.");
             }
             RequestTarget target = RequestTarget.parse(rawTarget, hostBucket(headers.authority()));
             AuthResult auth = verifier.verify(SignedRequest.of(headers, rawTarget));

@@ -236,11 +236,9 @@ public final class S3Operations {
                     .orElseThrow(() -> noSuchKey(req)));
         }
         SiteInfo owner = ownerInfo(bucket);
-        return remote.read(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
-            if (read instanceof RemoteObjects.Read.Found) {
-                RemoteObjects.Read.Found found = (RemoteObjects.Read.Found) read;
-                closeQuietly(found.data());
-                return found.meta();
+        return remote.head(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
+            if (read instanceof RemoteObjects.Read.Head) {
+                return ((RemoteObjects.Read.Head) read).meta();
             }
             throw missing(req, (RemoteObjects.Read.Missing) read);
         });
@@ -288,7 +286,8 @@ public final class S3Operations {
         }
         Precondition pre = new Precondition(etagOrStar(req.header("if-match")), etagOrStar(req.header("if-none-match")));
         Blob blob = receive(req, MAX_OBJECT_SIZE);
-        ObjectMeta meta = commit(bucket, () -> store.putObject(bucket.name(), req.key(), bucket.epoch(), blob, attrs, pre));
+        ObjectMeta meta = commitBlob(bucket, blob,
+                () -> store.putObject(bucket.name(), req.key(), bucket.epoch(), blob, attrs, pre));
         return HttpResponse.of(S3Responses.headers(HttpStatus.OK, site, req.requestId())
                 .set("etag", meta.quotedEtag())
                 .build());
@@ -312,8 +311,8 @@ public final class S3Operations {
             checkCopyConditions(req, source.meta());
             ObjectAttributes attrs = directive.equals("COPY") ? attributesOf(source.meta()) : attributes(req);
             Blob blob = copyBytes(source, 0, source.meta().size());
-            ObjectMeta meta = commit(bucket, () -> store.putObject(bucket.name(), req.key(), bucket.epoch(), blob, attrs,
-                    Precondition.NONE));
+            ObjectMeta meta = commitBlob(bucket, blob, () -> store.putObject(bucket.name(), req.key(), bucket.epoch(),
+                    blob, attrs, Precondition.NONE));
             Xml xml = new Xml().root("CopyObjectResult")
                     .element("LastModified", HttpDates.iso(meta.lastModifiedMs()))
                     .element("ETag", meta.quotedEtag())
@@ -412,7 +411,8 @@ public final class S3Operations {
             throw new S3Exception(S3Error.ENTITY_TOO_LARGE, "A part may be at most 5 GiB.");
         }
         Blob blob = receive(req, MAX_OBJECT_SIZE);
-        PartRecord record = commit(bucket, () -> store.putPart(bucket.name(), req.key(), uploadId, part, blob));
+        PartRecord record = commitBlob(bucket, blob,
+                () -> store.putPart(bucket.name(), req.key(), uploadId, part, blob));
         return HttpResponse.of(S3Responses.headers(HttpStatus.OK, site, req.requestId())
                 .set("etag", '"' + record.getEtag() + '"')
                 .build());
@@ -433,16 +433,24 @@ public final class S3Operations {
             long length = size;
             String rangeHeader = req.header("x-amz-copy-source-range");
             if (rangeHeader != null) {
-                Optional<ByteRange> range = ByteRange.resolve(rangeHeader, size);
-                if (range.isEmpty() || !rangeHeader.trim().matches("bytes=\\d+-\\d+")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)")
+                        .matcher(rangeHeader.trim());
+                if (!m.matches()) {
                     throw new S3Exception(S3Error.INVALID_ARGUMENT,
                             "The x-amz-copy-source-range value must be of the form bytes=first-last.");
                 }
-                offset = range.get().first();
-                length = range.get().length();
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2));
+                if (first > last || last >= size) {
+                    throw new S3Exception(S3Error.INVALID_ARGUMENT, "Range specified is not valid for source"
+                            + " object of size: " + size);
+                }
+                offset = first;
+                length = last - first + 1;
             }
             Blob blob = copyBytes(source, offset, length);
-            PartRecord record = commit(bucket, () -> store.putPart(bucket.name(), req.key(), uploadId, part, blob));
+            PartRecord record = commitBlob(bucket, blob,
+                    () -> store.putPart(bucket.name(), req.key(), uploadId, part, blob));
             Xml xml = new Xml().root("CopyPartResult")
                     .element("LastModified", HttpDates.iso(record.getLastModifiedMs()))
                     .element("ETag", '"' + record.getEtag() + '"')
@@ -462,11 +470,17 @@ public final class S3Operations {
             if (number == null || etag == null) {
                 throw new S3Exception(S3Error.MALFORMED_XML, "Every Part needs a PartNumber and an ETag.");
             }
+            int n;
             try {
-                parts.add(new LocalStore.CompletedPart(Integer.parseInt(number.trim()), Conditionals.unquote(etag)));
+                n = Integer.parseInt(number.trim());
             } catch (NumberFormatException e) {
                 throw new S3Exception(S3Error.MALFORMED_XML, "PartNumber must be an integer, got '" + number + "'.");
             }
+            if (n < 1 || n > MAX_PART_NUMBER) {
+                throw new S3Exception(S3Error.INVALID_ARGUMENT,
+                        "PartNumber must be between 1 and " + MAX_PART_NUMBER + ", got " + n + ".");
+            }
+            parts.add(new LocalStore.CompletedPart(n, Conditionals.unquote(etag)));
         }
         Precondition pre = new Precondition(etagOrStar(req.header("if-match")), etagOrStar(req.header("if-none-match")));
         ObjectMeta meta = commit(bucket, () -> store.completeUpload(bucket.name(), req.key(), uploadId, parts, minPartSize,
@@ -493,7 +507,8 @@ public final class S3Operations {
     // ---------------------------------------------------------------- reads for other sites
 
     /** Answers another site's fetch of an object this site owns. */
-    public CompletableFuture<FetchResult> fetchLocal(String bucketName, String key, String ifNoneMatchVersion) {
+    public CompletableFuture<FetchResult> fetchLocal(String bucketName, String key, String ifNoneMatchVersion,
+                                                     boolean metadataOnly) {
         return blocking(() -> {
             Optional<BucketInfo> bucket = namespace.state().bucket(bucketName);
             if (bucket.isEmpty()) {
@@ -505,8 +520,11 @@ public final class S3Operations {
                         "Site " + site + " does not own " + bucketName + "; " + bucket.get().ownerSite() + " does.");
             }
             Optional<ObjectMeta> current = store.head(bucketName, key);
-            if (current.isPresent() && current.get().versionId().equals(ifNoneMatchVersion)) {
+            if (current.isPresent() && (metadataOnly || current.get().versionId().equals(ifNoneMatchVersion))) {
                 return new FetchResult.NotModified(current.get());
+            }
+            if (current.isEmpty()) {
+                return new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "The specified key does not exist.");
             }
             Optional<OpenObject> open;
             try {
@@ -546,6 +564,16 @@ public final class S3Operations {
             throw fromStore(e);
         } finally {
             guard.unlock();
+        }
+    }
+
+    /** Commits a write that brings a new blob; if the write is refused, the blob is discarded. */
+    private <T> T commitBlob(BucketInfo bucket, Blob blob, Supplier<T> write) {
+        try {
+            return commit(bucket, write);
+        } catch (RuntimeException e) {
+            store.discard(blob);
+            throw e;
         }
     }
 
@@ -744,15 +772,31 @@ public final class S3Operations {
         return h.equals("*") ? "*" : Conditionals.unquote(h);
     }
 
+    /** Checks the length of a request's key, for any operation on an object. */
+    static void checkKeyLength(S3Request req) {
+        String key = req.key();
+        if (key != null && key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            req.body().abort();
+            throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long: keys are at most " + MAX_KEY_BYTES
+                    + " bytes of UTF-8.");
+        }
+    }
+
+    /**
+     * Checks a key an operation is about to write: not empty, not too long, and made only of
+     * characters that XML 1.0 can hold, so that every listing of it is a well-formed document.
+     */
     static void checkKey(S3Request req) {
         String key = req.key();
         if (key == null || key.isEmpty()) {
             throw new S3Exception(S3Error.INVALID_ARGUMENT, "An object key must not be empty.");
         }
-        if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+        checkKeyLength(req);
+        if (!Xml.isValidText(key)) {
             req.body().abort();
-            throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long: keys are at most " + MAX_KEY_BYTES
-                    + " bytes of UTF-8.");
+            throw new S3Exception(S3Error.INVALID_ARGUMENT, "The key holds a character that XML 1.0 cannot"
+                    + " represent (a control character other than tab, CR and LF, U+FFFE, U+FFFF or an unpaired"
+                    + " surrogate), so no listing could show it; choose another key.");
         }
     }
 

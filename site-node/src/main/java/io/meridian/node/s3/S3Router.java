@@ -9,6 +9,7 @@ import io.meridian.federation.RemoteObjects;
 import io.meridian.namespace.AccessKey;
 import io.meridian.namespace.BucketInfo;
 import io.meridian.namespace.Namespace;
+import io.meridian.namespace.ObjectMeta;
 import io.meridian.namespace.SiteInfo;
 import java.util.Map;
 import java.util.Optional;
@@ -92,6 +93,9 @@ public final class S3Router {
         if (op == S3Op.LIST_BUCKETS || op == S3Op.CREATE_BUCKET) {
             return operations.execute(req, op, null);
         }
+        if (req.key() != null) {
+            S3Operations.checkKeyLength(req);
+        }
         return bucket(req.bucket()).thenCompose(bucket -> {
             if (!req.principal().canAccessTenant(bucket.tenant())) {
                 throw new S3Exception(S3Error.ACCESS_DENIED, "Access Denied: the bucket belongs to another tenant.",
@@ -134,7 +138,18 @@ public final class S3Router {
 
     private CompletableFuture<HttpResponse> readThrough(S3Request req, BucketInfo bucket, SiteInfo owner, boolean head) {
         req.body().abort();
-        S3Operations.checkKey(req);
+        if (head) {
+            // Only the metadata: a HEAD must not pull a large object's bytes across sites.
+            return remote.head(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
+                if (read instanceof RemoteObjects.Read.Head) {
+                    ObjectMeta meta = ((RemoteObjects.Read.Head) read).meta();
+                    return ObjectResponses.respond(req, true, new ObjectResponses.Source(meta, java.util.List.of(),
+                            java.util.List.of(), () -> { }), site, blocking)
+                            .mapHeaders(h -> h.toBuilder().set(S3Responses.OWNER, owner.name()).build());
+                }
+                throw S3Operations.missing(req, (RemoteObjects.Read.Missing) read);
+            });
+        }
         return remote.read(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
             if (read instanceof RemoteObjects.Read.Found) {
                 RemoteObjects.Read.Found found = (RemoteObjects.Read.Found) read;
@@ -188,6 +203,7 @@ public final class S3Router {
             return new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + m.site() + ", which owns this bucket,"
                     + " could not be reached (" + m.getMessage() + "). Retry later.");
         }
+        boolean bodyFailed = false;
         for (Throwable c = cause; c != null && c.getCause() != c; c = c.getCause()) {
             if (c instanceof S3Exception) {
                 return (S3Exception) c;
@@ -196,6 +212,15 @@ public final class S3Router {
             if (fromAuth != null) {
                 return fromAuth;
             }
+            bodyFailed |= c instanceof io.meridian.federation.ForwardedBodyException;
+            if (c instanceof com.linecorp.armeria.common.ShuttingDownException) {
+                return new S3Exception(S3Error.SERVICE_UNAVAILABLE,
+                        "This site is shutting down; retry the request, at another site if need be.");
+            }
+        }
+        if (bodyFailed) {
+            return new S3Exception(S3Error.INCOMPLETE_BODY,
+                    "The request body ended before it was complete; send the request again.");
         }
         return new S3Exception(S3Error.INTERNAL_ERROR, "We encountered an internal error; retry the request.");
     }

@@ -1,8 +1,8 @@
 package io.meridian.node.s3;
 
 /**
- * A small writer for the XML documents S3 answers with. Escapes text for XML 1.0 and writes
- * characters XML 1.0 cannot hold as numeric references, so the document stays well-formed.
+ * A small writer for the XML documents S3 answers with. Escapes text for XML 1.0 and replaces any
+ * character XML 1.0 cannot hold with U+FFFD, so every document it writes is well-formed.
  */
 final class Xml {
 
@@ -51,9 +51,42 @@ final class Xml {
         return text == null ? this : element(name, text);
     }
 
+    /** Whether every character of {@code text} is one XML 1.0 can hold. */
+    static boolean isValidText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (!isValidAt(text, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isValidAt(String text, int i) {
+        char c = text.charAt(i);
+        if (c < 0x20) {
+            return c == '\t' || c == '\n' || c == '\r';
+        }
+        if (c == 0xFFFE || c == 0xFFFF) {
+            return false;
+        }
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+        }
+        return true;
+    }
+
     private void escape(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            if (!isValidAt(text, i)) {
+                // Keys never hold these (writes refuse them); other text, such as an echoed
+                // argument in an error message, shows the replacement character instead.
+                sb.append('\uFFFD');
+                continue;
+            }
             switch (c) {
                 case '<':
                     sb.append("&lt;");
@@ -71,11 +104,7 @@ final class Xml {
                     sb.append("&apos;");
                     break;
                 default:
-                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                        sb.append("&#x").append(Integer.toHexString(c)).append(';');
-                    } else {
-                        sb.append(c);
-                    }
+                    sb.append(c);
             }
         }
     }

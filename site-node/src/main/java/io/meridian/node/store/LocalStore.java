@@ -629,6 +629,11 @@ public final class LocalStore implements AutoCloseable {
         return out.size() > max ? out.subList(0, max) : out;
     }
 
+    /** Deletes a finished blob that no object or part will refer to (its write was refused). */
+    public void discard(Blob blob) {
+        deleteBlob(blob.id());
+    }
+
     /** Discards what a deleted bucket left behind: its uploads in progress. */
     public void dropBucket(String bucket) {
         for (UploadRecord u : listUploads(bucket, "", Integer.MAX_VALUE)) {

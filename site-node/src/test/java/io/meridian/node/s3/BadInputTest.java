@@ -158,6 +158,135 @@ class BadInputTest {
     }
 
     @Test
+    void keysThatCannotBeListedAreRefusedAndTooLongKeysAreRefusedEverywhere() throws IOException {
+        assertError(send("other", "PUT", "/bad/K%EF%BF%BE", "x".getBytes()), 400, "InvalidArgument");
+        String tooLong = "/bad/" + "k".repeat(1025);
+        for (String site : List.of("owner", "other")) {
+            for (String method : List.of("GET", "DELETE", "PUT")) {
+                assertError(send(site, method, tooLong, new byte[0]), 400, "KeyTooLongError");
+            }
+        }
+    }
+
+    @Test
+    void responseOverridesMayNotInjectHeaders() throws IOException {
+        owner.putObject(b -> b.bucket("bad").key("plain"), RequestBody.fromString("x"));
+        for (String site : List.of("owner", "other")) {
+            assertError(send(site, "GET", "/bad/plain?response-content-type=text%2Fplain%0D%0AX-Injected%3A%201",
+                    new byte[0]), 400, "InvalidArgument");
+        }
+    }
+
+    @Test
+    void partNumbersAndCopyRangesAreChecked() throws IOException {
+        owner.putObject(b -> b.bucket("bad").key("twelve"), RequestBody.fromString("0123456789ab"));
+        String upload = owner.createMultipartUpload(b -> b.bucket("bad").key("ranged")).uploadId();
+        RawS3.Response beyond = RawS3.send(fed.s3Url("other"), "PUT", "/bad/ranged?partNumber=1&uploadId=" + upload,
+                new byte[0], Map.of("x-amz-copy-source", "/bad/twelve", "x-amz-copy-source-range", "bytes=2-200"),
+                true);
+        assertError(beyond, 400, "InvalidArgument");
+        assertError(send("other", "GET", "/bad/ranged?uploadId=" + upload + "&part-number-marker=-5", new byte[0]),
+                400, "InvalidArgument");
+        assertError(send("other", "POST", "/bad/ranged?uploadId=" + upload,
+                ("<CompleteMultipartUpload><Part><PartNumber>-1</PartNumber><ETag>e</ETag></Part>"
+                        + "</CompleteMultipartUpload>").getBytes()), 400, "InvalidArgument");
+    }
+
+    @Test
+    void anEarlyErrorReachesTheClientWholeAtTheOwnerAndAtAnotherSite() throws Exception {
+        for (String site : List.of("owner", "other")) {
+            earlyError(site);
+        }
+    }
+
+    private static void earlyError(String site) throws Exception {
+        byte[] body = new byte[3 << 20];
+        java.util.Arrays.fill(body, (byte) 'x');
+        URI uri = URI.create(fed.s3Url(site) + "/bad?delete");
+        Map<String, String> headers = SigV4Signer.sign("POST", uri, Map.of(), MiniFederation.ACCESS_KEY,
+                MiniFederation.SECRET_KEY, "us-east-1", Instant.now());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    StringBuilder head = new StringBuilder("POST /bad?delete HTTP/1.1\r\n");
+                    headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+                    head.append("content-length: ").append(body.length).append("\r\n\r\n");
+                    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                    out.flush();
+                } catch (IOException expectedWhenTheServerStopsReading) {
+                    // the server answered early and closed its side
+                }
+            });
+            writer.start();
+            String response = readResponse(socket.getInputStream());
+            writer.join();
+            assertThat(response).as("at %s", site).startsWith("HTTP/1.1 400").contains("<Code>MalformedXML</Code>")
+                    .endsWith("</Error>");
+        }
+    }
+
+    @Test
+    void aPutThatLosesItsBucketMidwayLeavesNoFileBehind() throws Exception {
+        owner.createBucket(b -> b.bucket("vanishing"));
+        long blobsBefore = blobFiles();
+        URI uri = URI.create(fed.s3Url("other") + "/vanishing/k");
+        Map<String, String> headers = SigV4Signer.sign("PUT", uri, Map.of(), MiniFederation.ACCESS_KEY,
+                MiniFederation.SECRET_KEY, "us-east-1", Instant.now());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder head = new StringBuilder("PUT /vanishing/k HTTP/1.1\r\n");
+            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            head.append("content-length: 2000000\r\n\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1_000_000]);
+            out.flush();
+            owner.deleteBucket(b -> b.bucket("vanishing"));
+            out.write(new byte[1_000_000]);
+            out.flush();
+            String response = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(response).isEqualTo("HTTP/1.1 404");
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(blobFiles()).isEqualTo(blobsBefore));
+    }
+
+    /** Reads one HTTP/1.1 response with a Content-Length: head and body. */
+    private static String readResponse(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+            matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(headers);
+        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    private static long blobFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("owner/store/blobs"))) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void aHeadAtANonOwnerMovesNoBytes() {
+        owner.putObject(b -> b.bucket("bad").key("headed"), RequestBody.fromBytes(new byte[200_000]));
+        int cached = fed.site("other").cache().entryCount();
+        assertThat(fed.client("other").headObject(b -> b.bucket("bad").key("headed")).contentLength())
+                .isEqualTo(200_000);
+        assertThat(fed.site("other").cache().entryCount()).isEqualTo(cached);
+    }
+
+    @Test
     void oversizedHeadersAreRefusedWithAClientError() throws IOException {
         RawS3.Response r = RawS3.send(fed.s3Url("other"), "GET", "/bad", new byte[0],
                 Map.of("x-amz-meta-huge", "x".repeat(100_000)), false);
