@@ -55,6 +55,8 @@ public final class MeshClient implements AutoCloseable {
     }
 
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
+    /** How much of a client's body is read and dropped after the owner answered early. */
+    private static final long EARLY_ANSWER_DRAIN_LIMIT = 8L << 20;
 
     private final String selfSite;
     private final Duration firstByteTimeout;
@@ -194,8 +196,11 @@ public final class MeshClient implements AutoCloseable {
 
         @Override
         public void beforeStart(ClientCallStreamObserver<Frame> requestStream) {
+            // The owner's answers are small (errors, ETags, listings; object bytes travel by Fetch),
+            // so they are taken as fast as they come: an answer must be whole before the call can
+            // end, and the call ends early (cancelled) when the owner answered before reading all of
+            // the body while this site was still sending it.
             this.call = requestStream;
-            requestStream.disableAutoRequestWithInitial(1);
             requestStream.setOnReadyHandler(() -> {
                 OutboundPump<HttpData> pump = pumpRef.get();
                 if (pump != null) {
@@ -212,19 +217,15 @@ public final class MeshClient implements AutoCloseable {
                     headSeen = true;
                     if (!response.tryWrite(responseHeaders(frame.getResponseHead()))) {
                         call.cancel("response abandoned", null);
-                        return;
                     }
-                    break;
+                    return;
                 case DATA:
                     if (!response.tryWrite(MeshCodec.data(frame.getData()))) {
                         call.cancel("response abandoned", null);
-                        return;
                     }
-                    break;
-                default:
                     return;
+                default:
             }
-            response.whenConsumed().thenRun(() -> call.request(1));
         }
 
         @Override
@@ -243,6 +244,10 @@ public final class MeshClient implements AutoCloseable {
             if (!headSeen) {
                 String why = gaveUp != null ? gaveUp : "owner site " + owner + " did not answer: " + t.getMessage();
                 response.close(new MeshUnavailableException(owner, why, t));
+            } else if (gaveUp == null && causedBy(t, com.linecorp.armeria.common.stream.ClosedStreamException.class)) {
+                // A body frame sent after the owner had answered in full and closed its side: the
+                // answer is complete; only the late frame was lost.
+                response.close();
             } else {
                 response.close(t);
             }
@@ -251,7 +256,8 @@ public final class MeshClient implements AutoCloseable {
         @Override
         public void onCompleted() {
             // The owner answered in full, possibly before it read all of the body (an early error):
-            // stop reading the client's body so that the client gets the answer instead of a reset.
+            // stop sending, and read and drop what the client still sends (up to a limit), so that
+            // the client gets the answer instead of a reset.
             OutboundPump<HttpData> pump = pumpRef.get();
             if (pump != null) {
                 pump.cancel();
@@ -266,6 +272,15 @@ public final class MeshClient implements AutoCloseable {
                 response.close();
             }
         }
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ResponseHeaders responseHeaders(ResponseHead head) {

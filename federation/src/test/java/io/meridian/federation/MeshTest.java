@@ -58,6 +58,11 @@ class MeshTest {
 
         @Override
         public HttpResponse executeForwarded(ForwardedRequest r) {
+            if ("early".equals(r.key())) {
+                // Answers at once, without reading the body (as an owner refusing a bad argument).
+                return HttpResponse.of(HttpStatus.BAD_REQUEST, com.linecorp.armeria.common.MediaType.PLAIN_TEXT_UTF_8,
+                        "refused before reading the body");
+            }
             if ("hang".equals(r.key())) {
                 // An owner that stops answering (a frozen process): it reads the body, then nothing.
                 r.body().subscribe(new org.reactivestreams.Subscriber<HttpData>() {
@@ -201,6 +206,16 @@ class MeshTest {
 
         assertThat(com.google.common.base.Throwables.getCausalChain(failure)).contains(bad);
         assertThat(objects).doesNotContainKey("bad-body");
+    }
+
+    @Test
+    void anEarlyAnswerAlwaysArrivesWhole() {
+        for (int i = 0; i < 300; i++) {
+            AggregatedHttpResponse r = client.forward(owner, put("early", StreamMessage.of(HttpData.ofUtf8("x")), 1))
+                    .aggregate().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+            assertThat(r.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(r.contentUtf8()).as("attempt %d", i).isEqualTo("refused before reading the body");
+        }
     }
 
     @Test

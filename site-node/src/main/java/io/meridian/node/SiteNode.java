@@ -139,6 +139,9 @@ public final class SiteNode implements AutoCloseable {
                     .errorHandler(new S3ErrorHandler(config.name()))
                     .maxRequestLength(0)
                     .requestTimeoutMillis(0)
+                    // A request answered early (an error) keeps its body flowing so that it can be
+                    // drained (see Bodies) instead of the connection being reset under the answer.
+                    .requestAutoAbortDelay(Duration.ofSeconds(10))
                     .idleTimeout(Duration.ofMinutes(2))
                     .http1MaxHeaderSize(64 * 1024)
                     .http1MaxInitialLineLength(16 * 1024)

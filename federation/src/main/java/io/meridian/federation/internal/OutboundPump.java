@@ -23,6 +23,8 @@ public final class OutboundPump<T> implements Subscriber<T> {
     private volatile @Nullable Throwable sourceFailure;
     private volatile long lastSentNanos = System.nanoTime();
     private volatile long sourceCompletedNanos;
+    private long drainLimit = -1;
+    private long drained;
     private final Object lock = new Object();
     private @Nullable Subscription subscription;
     private boolean demandPending;
@@ -62,8 +64,40 @@ public final class OutboundPump<T> implements Subscriber<T> {
         }
     }
 
+    /**
+     * Stops sending and instead reads and throws away up to {@code limit} more bytes of the source,
+     * then cancels it: the receiver answered early and the source's producer (a client still
+     * uploading) should not be cut off under that answer.
+     */
+    public void drain(long limit) {
+        Subscription s;
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            done = true;
+            drainLimit = limit;
+            s = subscription;
+        }
+        if (s != null) {
+            s.request(Long.MAX_VALUE);
+        }
+    }
+
     @Override
     public void onNext(T item) {
+        synchronized (lock) {
+            if (drainLimit >= 0) {
+                if (item instanceof com.linecorp.armeria.common.HttpData) {
+                    drained += ((com.linecorp.armeria.common.HttpData) item).length();
+                    ((com.linecorp.armeria.common.HttpData) item).close();
+                }
+                if (drained > drainLimit && subscription != null) {
+                    subscription.cancel();
+                }
+                return;
+            }
+        }
         Frame frame = toFrame.apply(item);
         synchronized (lock) {
             if (done) {

@@ -73,10 +73,10 @@ public final class S3HttpService implements HttpService {
                     decodedLength(headers), requestId, site);
             return router.route(s3);
         } catch (S3AuthException e) {
-            req.abort();
+            Bodies.discard(req);
             return S3Responses.error(AuthErrors.from(e), resource(rawTarget), site, requestId);
         } catch (S3Exception e) {
-            req.abort();
+            Bodies.discard(req);
             return S3Responses.error(e, resource(rawTarget), site, requestId);
         }
     }

@@ -190,7 +190,7 @@ public final class S3Operations {
         requireWriter(req);
         Optional<String> problem = BucketNames.problem(name);
         if (problem.isPresent()) {
-            req.body().abort();
+            Bodies.discard(req.body());
             throw new S3Exception(S3Error.INVALID_BUCKET_NAME,
                     "The specified bucket is not valid: " + problem.get() + ".", "/" + name);
         }
@@ -366,7 +366,7 @@ public final class S3Operations {
         requireWriter(req);
         checkKey(req);
         ObjectAttributes attrs = attributes(req);
-        req.body().abort();
+        Bodies.discard(req.body());
         String uploadId = commit(bucket, () -> store.createUpload(bucket.name(), req.key(), bucket.epoch(), attrs));
         Xml xml = new Xml().root("InitiateMultipartUploadResult")
                 .element("Bucket", bucket.name())
@@ -403,7 +403,7 @@ public final class S3Operations {
         int part = partNumber(req);
         String uploadId = uploadId(req);
         if (store.upload(bucket.name(), req.key(), uploadId).isEmpty()) {
-            req.body().abort();
+            Bodies.discard(req.body());
             throw noSuchUpload(uploadId);
         }
         if (req.contentLength() > MAX_OBJECT_SIZE) {
@@ -634,6 +634,7 @@ public final class S3Operations {
         try (InputStream in = req.body().toInputStream(Function.identity())) {
             byte[] data = in.readNBytes(maxBytes + 1);
             if (data.length > maxBytes) {
+                Bodies.skipRest(in);
                 throw new S3Exception(S3Error.MALFORMED_XML, "The request body is larger than " + maxBytes + " bytes.");
             }
             return data;
@@ -776,7 +777,7 @@ public final class S3Operations {
     static void checkKeyLength(S3Request req) {
         String key = req.key();
         if (key != null && key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
-            req.body().abort();
+            Bodies.discard(req.body());
             throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long: keys are at most " + MAX_KEY_BYTES
                     + " bytes of UTF-8.");
         }
@@ -793,7 +794,7 @@ public final class S3Operations {
         }
         checkKeyLength(req);
         if (!Xml.isValidText(key)) {
-            req.body().abort();
+            Bodies.discard(req.body());
             throw new S3Exception(S3Error.INVALID_ARGUMENT, "The key holds a character that XML 1.0 cannot"
                     + " represent (a control character other than tab, CR and LF, U+FFFE, U+FFFF or an unpaired"
                     + " surrogate), so no listing could show it; choose another key.");
@@ -802,7 +803,7 @@ public final class S3Operations {
 
     private static void requireWriter(S3Request req) {
         if (!req.principal().role().canWrite()) {
-            req.body().abort();
+            Bodies.discard(req.body());
             throw new S3Exception(S3Error.ACCESS_DENIED, "Access key " + req.principal().id() + " is read-only.");
         }
     }

@@ -87,7 +87,7 @@ public final class S3Router {
         try {
             op = S3Op.classify(req.method(), req.target(), req.header("x-amz-copy-source") != null);
         } catch (S3Exception e) {
-            req.body().abort();
+            Bodies.discard(req.body());
             return CompletableFuture.failedFuture(e);
         }
         if (op == S3Op.LIST_BUCKETS || op == S3Op.CREATE_BUCKET) {
@@ -120,7 +120,7 @@ public final class S3Router {
             return CompletableFuture.completedFuture(forward(req, ownerSite));
         }).whenComplete((r, t) -> {
             if (t != null) {
-                req.body().abort();
+                Bodies.discard(req.body());
             }
         });
     }
@@ -137,7 +137,7 @@ public final class S3Router {
     }
 
     private CompletableFuture<HttpResponse> readThrough(S3Request req, BucketInfo bucket, SiteInfo owner, boolean head) {
-        req.body().abort();
+        Bodies.discard(req.body());
         if (head) {
             // Only the metadata: a HEAD must not pull a large object's bytes across sites.
             return remote.head(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {

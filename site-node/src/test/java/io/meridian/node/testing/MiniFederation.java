@@ -157,7 +157,28 @@ public final class MiniFederation implements AutoCloseable {
         }
     }
 
+    /**
+     * Returns a port free now, chosen below the kernel's ephemeral range: a port from that range
+     * ({@code new ServerSocket(0)}) can be taken by an outgoing connection before a site binds it.
+     */
     private static int freePort() throws IOException {
+        int ephemeralLow;
+        try {
+            ephemeralLow = Integer.parseInt(java.nio.file.Files.readString(
+                    Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            ephemeralLow = 32_768;
+        }
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100 && ephemeralLow > 11_000; attempt++) {
+            int port = 10_000 + random.nextInt(ephemeralLow - 10_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
