@@ -10,6 +10,7 @@ import io.meridian.namespace.proto.Command;
 import io.meridian.namespace.proto.CommandResult;
 import io.meridian.namespace.proto.CreateBucket;
 import io.meridian.namespace.proto.DeleteBucket;
+import io.meridian.namespace.proto.SetBucketConsistency;
 import io.meridian.namespace.proto.FederationSnapshot;
 import io.meridian.namespace.proto.PutAccessKey;
 import io.meridian.namespace.proto.QueryResult;
@@ -80,6 +81,9 @@ public final class FederationStateMachine implements StateMachineHandler {
             case PUT_ACCESS_KEY:
                 applied = putAccessKey(command.getPutAccessKey(), index);
                 break;
+            case SET_BUCKET_CONSISTENCY:
+                applied = setBucketConsistency(command.getSetBucketConsistency(), index);
+                break;
             default:
                 applied = new Applied(withIndex(state, index),
                         result(ResultStatus.RESULT_STATUS_INVALID, "unknown command " + command.getKindCase(), index));
@@ -145,6 +149,19 @@ public final class FederationStateMachine implements StateMachineHandler {
                 s.keyMap(), s.pathEpochMap(), index);
         return new Applied(next, result(ResultStatus.RESULT_STATUS_OK, "", index).toBuilder()
                 .setBucket(NamespaceCodec.bucket(existing)).build());
+    }
+
+    private Applied setBucketConsistency(SetBucketConsistency cmd, long index) {
+        FederationState s = state;
+        BucketInfo existing = s.bucketMap().get(cmd.getName());
+        if (existing == null) {
+            return unchanged(index, ResultStatus.RESULT_STATUS_NOT_FOUND, "bucket " + cmd.getName() + " does not exist");
+        }
+        BucketInfo updated = existing.withDefaultConsistency(cmd.getDefaultConsistency());
+        FederationState next = new FederationState(s.siteMap(), put(s.bucketMap(), updated.name(), updated),
+                s.keyMap(), s.pathEpochMap(), index);
+        return new Applied(next, result(ResultStatus.RESULT_STATUS_OK, "", index).toBuilder()
+                .setBucket(NamespaceCodec.bucket(updated)).build());
     }
 
     private Applied putAccessKey(PutAccessKey cmd, long index) {

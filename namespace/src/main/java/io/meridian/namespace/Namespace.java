@@ -8,6 +8,7 @@ import io.meridian.namespace.proto.CreateBucket;
 import io.meridian.namespace.proto.DeleteBucket;
 import io.meridian.namespace.proto.PutAccessKey;
 import io.meridian.namespace.proto.RegisterSite;
+import io.meridian.namespace.proto.SetBucketConsistency;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
@@ -82,6 +83,19 @@ public final class Namespace {
                         .setExpectedEpoch(epoch))
                 .build();
         return submit(cmd).thenApply(r -> null);
+    }
+
+    /**
+     * Sets the consistency reads of {@code name} get when their request names none ({@code ""}:
+     * linearizable); completes with the updated bucket.
+     */
+    public CompletableFuture<BucketInfo> setBucketConsistency(String name, String consistency) {
+        Command cmd = Command.newBuilder()
+                .setSetBucketConsistency(SetBucketConsistency.newBuilder()
+                        .setName(name)
+                        .setDefaultConsistency(consistency))
+                .build();
+        return submit(cmd).thenApply(r -> NamespaceCodec.bucket(r.getBucket()));
     }
 
     /** Creates or replaces an access key; with {@code onlyIfAbsent} an existing key is kept. */

@@ -30,7 +30,7 @@ final class NamespaceCodec {
 
     static BucketInfo bucket(BucketRecord r) {
         return new BucketInfo(r.getName(), r.getTenant(), r.getOwnerSite(), r.getEpoch(),
-                Instant.ofEpochMilli(r.getCreatedAtMs()));
+                Instant.ofEpochMilli(r.getCreatedAtMs()), r.getDefaultConsistency());
     }
 
     static BucketRecord bucket(BucketInfo b) {
@@ -40,6 +40,7 @@ final class NamespaceCodec {
                 .setOwnerSite(b.ownerSite())
                 .setEpoch(b.epoch())
                 .setCreatedAtMs(b.createdAt().toEpochMilli())
+                .setDefaultConsistency(b.defaultConsistency())
                 .build();
     }
 

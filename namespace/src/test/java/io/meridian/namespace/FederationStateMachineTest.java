@@ -95,6 +95,31 @@ class FederationStateMachineTest {
     }
 
     @Test
+    void bucketDefaultConsistencyIsReplicatedStateAndSurvivesSnapshots() throws IOException {
+        apply(register("us-east"));
+        apply(create("photos", "acme", "us-east"));
+        assertThat(sm.state().bucket("photos").orElseThrow().defaultConsistency()).isEmpty();
+
+        Command set = Command.newBuilder().setSetBucketConsistency(io.meridian.namespace.proto.SetBucketConsistency
+                .newBuilder().setName("photos").setDefaultConsistency("bounded; max-staleness=5s")).build();
+        assertThat(apply(set).getStatus()).isEqualTo(ResultStatus.RESULT_STATUS_OK);
+        assertThat(sm.state().bucket("photos").orElseThrow().defaultConsistency())
+                .isEqualTo("bounded; max-staleness=5s");
+        assertThat(sm.state().bucket("photos").orElseThrow().epoch()).isEqualTo(1);
+
+        Command missing = Command.newBuilder().setSetBucketConsistency(io.meridian.namespace.proto.SetBucketConsistency
+                .newBuilder().setName("nothing").setDefaultConsistency("local")).build();
+        assertThat(apply(missing).getStatus()).isEqualTo(ResultStatus.RESULT_STATUS_NOT_FOUND);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        sm.writeSnapshot(out);
+        FederationStateMachine restored = new FederationStateMachine();
+        restored.readSnapshot(new ByteArrayInputStream(out.toByteArray()));
+        assertThat(restored.state().bucket("photos").orElseThrow().defaultConsistency())
+                .isEqualTo("bounded; max-staleness=5s");
+    }
+
+    @Test
     void deleteIsACompareAndSetOnOwnerAndEpoch() throws IOException {
         apply(register("us-east"));
         apply(create("photos", "acme", "us-east"));
