@@ -1,7 +1,9 @@
 package io.meridian.federation;
 
 import com.linecorp.armeria.common.HttpResponse;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the mesh asks of the site it runs in, when another site sends it work. Implemented by the
@@ -21,9 +23,16 @@ public interface LocalSite {
     /**
      * Reads the current version of an object this site owns; {@code ifNoneMatchVersion} (may be
      * empty) is the version the asking site holds. With {@code metadataOnly} the answer is the
-     * current version's metadata as {@link FetchResult.NotModified}. The future completes on any
-     * thread.
+     * current version's metadata as {@link FetchResult.NotModified}. With a {@code leaseHolder}
+     * (the asking site), the answer may carry a read lease for it on the version it names. The
+     * future completes on any thread.
      */
     CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
-                                              boolean metadataOnly);
+                                              boolean metadataOnly, @Nullable String leaseHolder);
+
+    /**
+     * Drops the read leases this site holds on {@code entries} from {@code ownerSite}; returns how
+     * many were held. Once it returns, this site no longer answers from those leases.
+     */
+    int revoke(String ownerSite, List<Revocation> entries);
 }

@@ -1,6 +1,7 @@
 package io.meridian.federation;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpResponse;
@@ -19,9 +20,13 @@ import io.meridian.federation.proto.Frame;
 import io.meridian.federation.proto.Header;
 import io.meridian.federation.proto.RequestHead;
 import io.meridian.federation.proto.ResponseHead;
+import io.meridian.federation.proto.RevokeAck;
+import io.meridian.federation.proto.RevokeRequest;
+import io.meridian.federation.proto.RevokedEntry;
 import io.meridian.federation.proto.SiteMeshGrpc;
 import io.meridian.namespace.SiteInfo;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,13 +69,24 @@ public final class MeshClient implements AutoCloseable {
     private final ClientFactory factory;
     private final ScheduledExecutorService watchdog;
     private final Map<String, SiteMeshGrpc.SiteMeshStub> stubs = new ConcurrentHashMap<>();
+    private final MeshFaults faults;
 
     public MeshClient(String selfSite, Timeouts timeouts) {
+        this(selfSite, timeouts, MeshFaults.NONE);
+    }
+
+    /** A client whose messages pass through {@code faults} first (tests break links with it). */
+    public MeshClient(String selfSite, Timeouts timeouts, MeshFaults faults) {
         this.selfSite = selfSite;
+        this.faults = faults;
         this.timeouts = timeouts;
         this.firstByteTimeout = timeouts.firstByte();
         this.factory = ClientFactory.builder()
                 .idleTimeout(Duration.ofMinutes(1))
+                // Between sites a round trip can be long: windows large enough that a transfer is
+                // not paced by window updates (1 MiB in flight per stream, 4 MiB per connection).
+                .http2InitialStreamWindowSize(1 << 20)
+                .http2InitialConnectionWindowSize(4 << 20)
                 .build();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-watchdog-" + selfSite);
@@ -119,6 +135,21 @@ public final class MeshClient implements AutoCloseable {
      * {@link MeshUnavailableException}.
      */
     public HttpResponse forward(SiteInfo owner, ForwardedRequest request) {
+        CompletableFuture<Boolean> admitted = faults.admit(selfSite, owner.name());
+        if (admitted.isDone() && Boolean.TRUE.equals(admitted.getNow(false))) {
+            return forwardNow(owner, request);
+        }
+        return HttpResponse.of(admitted.thenApply(ok -> {
+            if (ok) {
+                return forwardNow(owner, request);
+            }
+            request.body().abort();
+            throw new MeshUnavailableException(owner.name(), "the link to owner site " + owner.name() + " is down",
+                    null, true);
+        }));
+    }
+
+    private HttpResponse forwardNow(SiteInfo owner, ForwardedRequest request) {
         HttpResponseWriter response = HttpResponse.streaming();
         AtomicReference<OutboundPump<HttpData>> pumpRef = new AtomicReference<>();
         ForwardObserver observer = new ForwardObserver(owner.name(), response, pumpRef);
@@ -127,7 +158,7 @@ public final class MeshClient implements AutoCloseable {
             stub = stub(owner);
         } catch (MeshUnavailableException e) {
             request.body().abort();
-            response.close(e);
+            response.close(new MeshUnavailableException(e.site(), e.getMessage(), null, true));
             return response;
         }
         stub.forward(observer);
@@ -214,6 +245,13 @@ public final class MeshClient implements AutoCloseable {
             lastReceivedNanos = System.nanoTime();
             switch (frame.getKindCase()) {
                 case RESPONSE_HEAD:
+                    CompletableFuture<Boolean> back = faults.admit(owner, selfSite);
+                    if (back.isDone() && !back.getNow(true)) {
+                        String why = "the answer of owner site " + owner + " was lost on the way back";
+                        giveUp(why);
+                        call.cancel(why, new MeshUnavailableException(owner, why, null));
+                        return;
+                    }
                     headSeen = true;
                     if (!response.tryWrite(responseHeaders(frame.getResponseHead()))) {
                         call.cancel("response abandoned", null);
@@ -243,7 +281,9 @@ public final class MeshClient implements AutoCloseable {
             }
             if (!headSeen) {
                 String why = gaveUp != null ? gaveUp : "owner site " + owner + " did not answer: " + t.getMessage();
-                response.close(new MeshUnavailableException(owner, why, t));
+                // Armeria says when a request never reached the other side (refused connection).
+                boolean neverSent = gaveUp == null && causedBy(t, UnprocessedRequestException.class);
+                response.close(new MeshUnavailableException(owner, why, t, neverSent));
             } else if (gaveUp == null && causedBy(t, com.linecorp.armeria.common.stream.ClosedStreamException.class)) {
                 // A body frame sent after the owner had answered in full and closed its side: the
                 // answer is complete; only the late frame was lost.
@@ -308,6 +348,35 @@ public final class MeshClient implements AutoCloseable {
      */
     public CompletableFuture<FetchResult> fetch(SiteInfo owner, String bucket, String key, String ifNoneMatchVersion,
                                                 boolean metadataOnly, String requestId) {
+        return fetch(owner, bucket, key, ifNoneMatchVersion, metadataOnly, false, requestId);
+    }
+
+    /**
+     * As {@link #fetch(SiteInfo, String, String, String, boolean, String)}; with {@code wantLease}
+     * the owner may grant this site a read lease on the version it answers with. The caller counts
+     * the lease from before it called this method.
+     */
+    public CompletableFuture<FetchResult> fetch(SiteInfo owner, String bucket, String key, String ifNoneMatchVersion,
+                                                boolean metadataOnly, boolean wantLease, String requestId) {
+        FetchRequest request = FetchRequest.newBuilder()
+                .setBucket(bucket)
+                .setKey(key)
+                .setIfNoneMatchVersion(ifNoneMatchVersion)
+                .setOriginSite(selfSite)
+                .setRequestId(requestId)
+                .setMetadataOnly(metadataOnly)
+                .setWantLease(wantLease)
+                .build();
+        CompletableFuture<Boolean> admitted = faults.admit(selfSite, owner.name());
+        if (admitted.isDone() && Boolean.TRUE.equals(admitted.getNow(false))) {
+            return fetchNow(owner, request);
+        }
+        return admitted.thenCompose(ok -> ok ? fetchNow(owner, request)
+                : CompletableFuture.completedFuture(new FetchResult.Missing(FetchResult.Reason.UNAVAILABLE,
+                        "the link to owner site " + owner.name() + " is down")));
+    }
+
+    private CompletableFuture<FetchResult> fetchNow(SiteInfo owner, FetchRequest request) {
         CompletableFuture<FetchResult> result = new CompletableFuture<>();
         SiteMeshGrpc.SiteMeshStub stub;
         try {
@@ -317,14 +386,7 @@ public final class MeshClient implements AutoCloseable {
             return result;
         }
         FetchObserver observer = new FetchObserver(owner.name(), result);
-        stub.fetch(FetchRequest.newBuilder()
-                .setBucket(bucket)
-                .setKey(key)
-                .setIfNoneMatchVersion(ifNoneMatchVersion)
-                .setOriginSite(selfSite)
-                .setRequestId(requestId)
-                .setMetadataOnly(metadataOnly)
-                .build(), observer);
+        stub.fetch(request, observer);
         watch(observer.done, () -> observer.body != null
                         && System.nanoTime() - observer.lastReceivedNanos > timeouts.idle().toNanos()
                         ? "owner site " + owner.name() + " sent nothing for " + timeouts.idle().toSeconds() + " s"
@@ -340,13 +402,15 @@ public final class MeshClient implements AutoCloseable {
                 "owner site " + owner.name() + " did not answer within " + firstByteTimeout.toMillis() + " ms"));
     }
 
-    private static final class FetchObserver implements ClientResponseObserver<FetchRequest, Frame> {
+    private final class FetchObserver implements ClientResponseObserver<FetchRequest, Frame> {
         private final String owner;
         private final CompletableFuture<FetchResult> result;
         private ClientCallStreamObserver<FetchRequest> call;
         private volatile @Nullable InboundBody body;
         private volatile long lastReceivedNanos = System.nanoTime();
         private final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** The owner's answer arrived (it may still be on a delayed way to the caller). */
+        private volatile boolean answered;
 
         FetchObserver(String owner, CompletableFuture<FetchResult> result) {
             this.owner = owner;
@@ -364,36 +428,69 @@ public final class MeshClient implements AutoCloseable {
             lastReceivedNanos = System.nanoTime();
             if (body == null && frame.hasFetchHead()) {
                 FetchHead head = frame.getFetchHead();
+                FetchResult.Grant grant = head.getLeaseSeq() > 0 && head.getLeaseMs() > 0
+                        ? new FetchResult.Grant(head.getLeaseSeq(), TimeUnit.MILLISECONDS.toNanos(head.getLeaseMs()))
+                        : FetchResult.Grant.NONE;
                 switch (head.getOutcome()) {
                     case FETCH_OUTCOME_FOUND:
-                        body = new InboundBody(call::request);
-                        if (!result.complete(new FetchResult.Found(MeshCodec.meta(head.getMeta()), body.stream()))) {
-                            call.cancel("fetch abandoned", null);
-                            return;
-                        }
+                        InboundBody b = new InboundBody(call::request);
+                        body = b;
+                        deliver(new FetchResult.Found(MeshCodec.meta(head.getMeta()), b.stream(), grant));
                         call.request(1);
                         return;
                     case FETCH_OUTCOME_NOT_MODIFIED:
-                        result.complete(new FetchResult.NotModified(MeshCodec.meta(head.getMeta())));
+                        deliver(new FetchResult.NotModified(MeshCodec.meta(head.getMeta()), grant));
                         return;
                     default:
-                        result.complete(new FetchResult.Missing(MeshCodec.reason(head.getOutcome()),
-                                head.getMessage()));
+                        deliver(new FetchResult.Missing(MeshCodec.reason(head.getOutcome()), head.getMessage()));
                         return;
                 }
             }
-            if (body != null && frame.getKindCase() == Frame.KindCase.DATA) {
-                if (!body.onData(frame.getData())) {
+            InboundBody b = body;
+            if (b != null && frame.getKindCase() == Frame.KindCase.DATA) {
+                if (!b.onData(frame.getData())) {
                     call.cancel("fetched body abandoned", null);
                 }
+            }
+        }
+
+        /** Hands the owner's answer to the caller, unless the way back loses or delays it. */
+        private void deliver(FetchResult answer) {
+            answered = true;
+            CompletableFuture<Boolean> back = faults.admit(owner, selfSite);
+            if (back.isDone() && Boolean.TRUE.equals(back.getNow(false))) {
+                complete(answer);
+                return;
+            }
+            back.whenComplete((ok, error) -> {
+                if (Boolean.TRUE.equals(ok)) {
+                    complete(answer);
+                    return;
+                }
+                if (answer instanceof FetchResult.Found) {
+                    ((FetchResult.Found) answer).body().abort();
+                }
+                call.cancel("answer lost", null);
+                result.complete(new FetchResult.Missing(FetchResult.Reason.UNAVAILABLE,
+                        "the answer of owner site " + owner + " was lost on the way back"));
+            });
+        }
+
+        private void complete(FetchResult answer) {
+            if (!result.complete(answer)) {
+                if (answer instanceof FetchResult.Found) {
+                    ((FetchResult.Found) answer).body().abort();
+                }
+                call.cancel("fetch abandoned", null);
             }
         }
 
         @Override
         public void onError(Throwable t) {
             done.complete(null);
-            if (body != null) {
-                body.fail(new MeshUnavailableException(owner, "owner site " + owner + " failed mid-transfer", t));
+            InboundBody b = body;
+            if (b != null) {
+                b.fail(new MeshUnavailableException(owner, "owner site " + owner + " failed mid-transfer", t));
             } else {
                 result.complete(new FetchResult.Missing(FetchResult.Reason.UNAVAILABLE,
                         "owner site " + owner + " did not answer: " + t.getMessage()));
@@ -403,13 +500,57 @@ public final class MeshClient implements AutoCloseable {
         @Override
         public void onCompleted() {
             done.complete(null);
-            if (body != null) {
-                body.complete();
-            } else {
+            InboundBody b = body;
+            if (b != null) {
+                b.complete();
+            } else if (!answered) {
                 result.complete(new FetchResult.Missing(FetchResult.Reason.UNAVAILABLE,
                         "owner site " + owner + " ended the fetch without an answer"));
             }
         }
+    }
+
+    /**
+     * Tells {@code holder} that its read leases on {@code entries} are revoked; completes with how
+     * many it still held once it has stopped answering from them, or fails if it cannot be reached.
+     */
+    public CompletableFuture<Integer> revoke(SiteInfo holder, List<Revocation> entries) {
+        RevokeRequest.Builder request = RevokeRequest.newBuilder().setOwnerSite(selfSite);
+        for (Revocation r : entries) {
+            request.addEntries(RevokedEntry.newBuilder().setBucket(r.bucket()).setKey(r.key()).setSeq(r.seq()));
+        }
+        return faults.admit(selfSite, holder.name()).thenCompose(ok -> {
+            if (!ok) {
+                return CompletableFuture.failedFuture(new MeshUnavailableException(holder.name(),
+                        "the link to site " + holder.name() + " is down", null));
+            }
+            CompletableFuture<RevokeAck> ack = new CompletableFuture<>();
+            stub(holder).revoke(request.build(), new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(RevokeAck value) {
+                    ack.complete(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ack.completeExceptionally(new MeshUnavailableException(holder.name(),
+                            "site " + holder.name() + " did not acknowledge a revocation: " + t.getMessage(), t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    ack.completeExceptionally(new MeshUnavailableException(holder.name(),
+                            "site " + holder.name() + " ended a revocation without an answer", null));
+                }
+            });
+            return ack.thenCompose(a -> faults.admit(holder.name(), selfSite).thenApply(back -> {
+                if (!back) {
+                    throw new MeshUnavailableException(holder.name(),
+                            "the acknowledgement of site " + holder.name() + " was lost on the way back", null);
+                }
+                return a.getDropped();
+            }));
+        });
     }
 
     @Override

@@ -103,7 +103,9 @@ class MeshTest {
 
         @Override
         public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
-                                                         boolean metadataOnly) {
+                                                         boolean metadataOnly, String leaseHolder) {
+            FetchResult.Grant grant = leaseHolder == null ? FetchResult.Grant.NONE
+                    : new FetchResult.Grant(grants.incrementAndGet(), Duration.ofSeconds(2).toNanos());
             if ("stall".equals(key)) {
                 // Sends the metadata and a first chunk of a larger object, then nothing more.
                 ObjectMeta meta = new ObjectMeta("s", "s", 2_000_000, 0, "a/b", ImmutableMap.of(), ImmutableMap.of(), 0, 1);
@@ -118,11 +120,20 @@ class MeshTest {
             ObjectMeta meta = new ObjectMeta(md5(data), md5(data), data.length, 0, "a/b", ImmutableMap.of(),
                     ImmutableMap.of(), 0, 1);
             if (metadataOnly || meta.versionId().equals(ifNoneMatchVersion)) {
-                return CompletableFuture.completedFuture(new FetchResult.NotModified(meta));
+                return CompletableFuture.completedFuture(new FetchResult.NotModified(meta, grant));
             }
-            return CompletableFuture.completedFuture(new FetchResult.Found(meta, chunks(data, 100_000)));
+            return CompletableFuture.completedFuture(new FetchResult.Found(meta, chunks(data, 100_000), grant));
+        }
+
+        @Override
+        public int revoke(String ownerSite, java.util.List<Revocation> entries) {
+            revoked.addAll(entries);
+            return entries.size();
         }
     }
+
+    static final java.util.concurrent.atomic.AtomicLong grants = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.List<Revocation> revoked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -287,26 +298,102 @@ class MeshTest {
     void remoteReadsAreCachedAndRevalidated() throws Exception {
         objects.put("c", "first".getBytes());
         try (DiskCache<String, ObjectMeta> cache = new DiskCache<>(dir.resolve("cache"), 1 << 20)) {
-            RemoteObjects remote = new RemoteObjects(client, cache, blocking);
+            io.meridian.cache.time.ManualClock clock = new io.meridian.cache.time.ManualClock();
+            io.meridian.cache.lease.HeldLeases<String> leases = new io.meridian.cache.lease.HeldLeases<>(clock,
+                    io.meridian.cache.time.DriftBound.DEFAULT, 1000);
+            RemoteObjects remote = new RemoteObjects(client, cache, leases, blocking);
 
             RemoteObjects.Read.Found a = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
             a.data().close();
-            assertThat(a.revalidated()).isFalse();
+            assertThat(a.cachedBytes()).isFalse();
+            assertThat(a.askedOwner()).isTrue();
+            // Under the lease that came with the bytes: answered here, without asking the owner.
             RemoteObjects.Read.Found b = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
             b.data().close();
-            assertThat(b.revalidated()).isTrue();
+            assertThat(b.cachedBytes()).isTrue();
+            assertThat(b.askedOwner()).isFalse();
+            assertThat(b.stalenessMillis()).isZero();
 
+            // The owner changed it and revoked the lease: the next read asks again.
             objects.put("c", "second".getBytes());
+            assertThat(remote.revoke(java.util.List.of(new Revocation("b", "c", grants.get() + 1)))).isEqualTo(1);
             RemoteObjects.Read.Found c = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(6);
             c.data().channel().read(buf, 0);
             c.data().close();
             assertThat(new String(buf.array())).isEqualTo("second");
-            assertThat(c.revalidated()).isFalse();
+            assertThat(c.cachedBytes()).isFalse();
 
+            // A lease that ran out (2 s granted, minus the drift bound): revalidated by version.
+            clock.advance(Duration.ofSeconds(2));
+            RemoteObjects.Read.Found d = (RemoteObjects.Read.Found) remote.read(owner, "b", "c", "r").join();
+            d.data().close();
+            assertThat(d.cachedBytes()).isTrue();
+            assertThat(d.askedOwner()).isTrue();
+
+            // (This fake owner does not revoke on delete: once the lease runs out, the read asks.)
             objects.remove("c");
+            clock.advance(Duration.ofSeconds(2));
             assertThat(remote.read(owner, "b", "c", "r").join()).isInstanceOf(RemoteObjects.Read.Missing.class);
             assertThat(cache.entryCount()).isZero();
+        }
+    }
+
+    @Test
+    void revocationsReachTheHolderAndAreAcknowledged() {
+        revoked.clear();
+        int dropped = client.revoke(owner, java.util.List.of(new Revocation("b", "k1", 7), new Revocation("b", "k2", 8)))
+                .join();
+        assertThat(dropped).isEqualTo(2);
+        assertThat(revoked).containsExactly(new Revocation("b", "k1", 7), new Revocation("b", "k2", 8));
+    }
+
+    @Test
+    void aFetchAskingForALeaseGetsItsGrant() {
+        objects.put("leased", new byte[10]);
+        FetchResult r = client.fetch(owner, "b", "leased", "", true, true, "r").join();
+        FetchResult.Grant grant = ((FetchResult.NotModified) r).grant();
+        assertThat(grant.granted()).isTrue();
+        assertThat(grant.leaseNanos()).isEqualTo(Duration.ofSeconds(2).toNanos());
+        FetchResult plain = client.fetch(owner, "b", "leased", "", true, false, "r").join();
+        assertThat(((FetchResult.NotModified) plain).grant().granted()).isFalse();
+    }
+
+    @Test
+    void faultHooksLoseAndDelayMessages() {
+        objects.put("faulty", new byte[10]);
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>("ok");
+        MeshFaults faults = (from, to) -> {
+            switch (mode.get()) {
+                case "cut":
+                    return CompletableFuture.completedFuture(false);
+                case "lose-answers":
+                    return CompletableFuture.completedFuture(!from.equals("owner"));
+                case "slow":
+                    return CompletableFuture.supplyAsync(() -> true,
+                            CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+                default:
+                    return MeshFaults.DELIVER;
+            }
+        };
+        try (MeshClient faulty = new MeshClient("asker", MeshClient.Timeouts.DEFAULT, faults)) {
+            mode.set("cut");
+            assertThat(faulty.fetch(owner, "b", "faulty", "", true, "r").join()).isInstanceOf(FetchResult.Missing.class);
+            assertThat(faulty.revoke(owner, java.util.List.of(new Revocation("b", "faulty", 1)))
+                    .handle((n, t) -> t).join()).isNotNull();
+            assertThat(faulty.forward(owner, put("faulty", StreamMessage.of(), 0)).aggregate().handle((ok, t) -> t)
+                    .join()).isNotNull();
+
+            mode.set("lose-answers");
+            FetchResult lost = faulty.fetch(owner, "b", "faulty", "", true, "r").join();
+            assertThat(((FetchResult.Missing) lost).reason()).isEqualTo(FetchResult.Reason.UNAVAILABLE);
+            assertThat(faulty.revoke(owner, java.util.List.of(new Revocation("b", "faulty", 1)))
+                    .handle((n, t) -> t).join()).isNotNull();
+
+            mode.set("slow");
+            long start = System.nanoTime();
+            assertThat(faulty.fetch(owner, "b", "faulty", "", true, "r").join()).isInstanceOf(FetchResult.NotModified.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
         }
     }
 }

@@ -9,11 +9,16 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import io.meridian.cache.DiskCache;
+import io.meridian.cache.lease.HeldLeases;
+import io.meridian.cache.time.MonotonicClock;
 import io.meridian.consensus.ReplicatedGroup;
 import io.meridian.federation.FetchResult;
 import io.meridian.federation.ForwardedRequest;
 import io.meridian.federation.LocalSite;
 import io.meridian.federation.MeshClient;
+import io.meridian.federation.MeshFaults;
+import io.meridian.federation.OwnerLeases;
+import io.meridian.federation.Revocation;
 import io.meridian.federation.MeshServer;
 import io.meridian.federation.RemoteObjects;
 import io.meridian.namespace.AccessKey;
@@ -41,6 +46,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -61,8 +67,20 @@ public final class SiteNode implements AutoCloseable {
     /** The states of a site's life. */
     public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED }
 
+    /**
+     * What tests inject into a site: the monotonic clock every lease is measured on, and the faults
+     * its messages to other sites pass through.
+     */
+    public record Hooks(MonotonicClock leaseClock, MeshFaults meshFaults) {
+        public static final Hooks PRODUCTION = new Hooks(MonotonicClock.system(), MeshFaults.NONE);
+    }
+
+    /** How many objects a site tracks lease state for (held leases, freshness, revocations). */
+    private static final int HELD_LEASE_ENTRIES = 200_000;
+
     private final SiteConfig config;
     private final Clock clock;
+    private final Hooks hooks;
     private State state = State.NEW;
     private volatile boolean registered;
 
@@ -71,6 +89,8 @@ public final class SiteNode implements AutoCloseable {
     private ReplicatedGroup group;
     private Namespace namespace;
     private MeshClient meshClient;
+    private OwnerLeases ownerLeases;
+    private RemoteObjects remote;
     private MeshServer meshServer;
     private Server s3Server;
     private Server adminServer;
@@ -79,8 +99,13 @@ public final class SiteNode implements AutoCloseable {
     private PrometheusMeterRegistry metrics;
 
     public SiteNode(SiteConfig config, Clock clock) {
+        this(config, clock, Hooks.PRODUCTION);
+    }
+
+    public SiteNode(SiteConfig config, Clock clock, Hooks hooks) {
         this.config = config;
         this.clock = clock;
+        this.hooks = hooks;
     }
 
     public SiteConfig config() {
@@ -105,7 +130,6 @@ public final class SiteNode implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            store = LocalStore.open(data.resolve("store"), clock);
             cache = new DiskCache<>(data.resolve("cache"), config.cacheMaxBytes());
             FederationStateMachine stateMachine = new FederationStateMachine();
             group = ReplicatedGroup.builder()
@@ -120,11 +144,19 @@ public final class SiteNode implements AutoCloseable {
             group.start();
 
             meshClient = new MeshClient(config.name(), new MeshClient.Timeouts(config.meshFirstByteTimeout(),
-                    config.meshAnswerTimeout(), config.meshIdleTimeout()));
-            RemoteObjects remote = new RemoteObjects(meshClient, cache, blocking);
-            S3Operations operations = new S3Operations(config.name(), namespace, store, remote, blocking, clock,
-                    config.minPartSize());
-            S3Router router = new S3Router(config.name(), namespace, operations, meshClient, remote, blocking);
+                    config.meshAnswerTimeout(), config.meshIdleTimeout()), hooks.meshFaults());
+            // A site that ran on this data before may have granted read leases it no longer knows of.
+            Path storeDir = data.resolve("store");
+            boolean ranBefore = LocalStore.exists(storeDir);
+            ownerLeases = new OwnerLeases(config.name(), hooks.leaseClock(), config.drift(), config.readLeasePeriod(),
+                    ranBefore, OwnerLeases.Revoker.through(meshClient, name -> namespace.state().site(name)));
+            store = LocalStore.open(storeDir, clock, (bucket, key) -> ownerLeases.beforeVisible(bucket, key)::close);
+            remote = new RemoteObjects(meshClient, cache,
+                    new HeldLeases<>(hooks.leaseClock(), config.drift(), HELD_LEASE_ENTRIES), blocking);
+            S3Operations operations = new S3Operations(config.name(), namespace, store, remote, ownerLeases, blocking,
+                    clock, config.minPartSize());
+            S3Router router = new S3Router(config.name(), namespace, operations, meshClient, remote, ownerLeases,
+                    blocking);
             meshServer = new MeshServer(new InetSocketAddress(config.bindHost(), config.meshPort()),
                     new Local(router, operations));
             meshServer.start();
@@ -156,6 +188,7 @@ public final class SiteNode implements AutoCloseable {
             CompletableFuture.allOf(s3Server.start(), adminServer.start()).join();
             state = State.RUNNING;
             background.execute(this::register);
+            background.scheduleWithFixedDelay(this::sweepLeases, 1, 1, TimeUnit.SECONDS);
             log.info("Site {} ({}) started: S3 on {}:{}, admin on {}:{}, mesh on {}, Raft on {}", config.name(),
                     config.region(), config.bindHost(), s3Port(), config.bindHost(), adminPort(), config.meshAddress(),
                     config.raftAddress());
@@ -201,6 +234,15 @@ public final class SiteNode implements AutoCloseable {
         });
     }
 
+    private void sweepLeases() {
+        try {
+            ownerLeases.sweep();
+            remote.leases().sweep();
+        } catch (RuntimeException e) {
+            log.warn("Sweeping read leases failed", e);
+        }
+    }
+
     /** Whether the site serves requests: registered in a federation that has a leader. */
     public boolean isReady() {
         return health().equals("ready");
@@ -208,7 +250,8 @@ public final class SiteNode implements AutoCloseable {
 
     /**
      * Returns the site's health as {@code /health} reports it: {@code ready}; {@code starting}
-     * (not caught up with the federation yet); {@code no-quorum} (caught up once, but no leader
+     * (not caught up with the federation yet, or, after a restart, waiting for read leases it may
+     * have granted before to run out); {@code no-quorum} (caught up once, but no leader
      * now: writes to the federation wait, local reads go on); {@code failed} (its consensus member
      * stopped: restart the site); or {@code stopped}.
      */
@@ -219,7 +262,7 @@ public final class SiteNode implements AutoCloseable {
         if (!group.isServing()) {
             return "failed";
         }
-        if (!registered) {
+        if (!registered || ownerLeases.quietRemainingNanos() > 0) {
             return "starting";
         }
         return group.leaderId().isPresent() ? "ready" : "no-quorum";
@@ -244,6 +287,16 @@ public final class SiteNode implements AutoCloseable {
 
     public DiskCache<String, ObjectMeta> cache() {
         return cache;
+    }
+
+    /** The read leases this site grants on what it owns. */
+    public OwnerLeases ownerLeases() {
+        return ownerLeases;
+    }
+
+    /** Reads of objects other sites own, with the leases this site holds on them. */
+    public RemoteObjects remoteObjects() {
+        return remote;
     }
 
     public int s3Port() {
@@ -343,8 +396,13 @@ public final class SiteNode implements AutoCloseable {
 
         @Override
         public CompletableFuture<FetchResult> fetchLocal(String bucket, String key, String ifNoneMatchVersion,
-                                                         boolean metadataOnly) {
-            return operations.fetchLocal(bucket, key, ifNoneMatchVersion, metadataOnly);
+                                                         boolean metadataOnly, String leaseHolder) {
+            return operations.fetchLocal(bucket, key, ifNoneMatchVersion, metadataOnly, leaseHolder);
+        }
+
+        @Override
+        public int revoke(String ownerSite, List<Revocation> entries) {
+            return remote.revoke(entries);
         }
     }
 }

@@ -17,7 +17,14 @@ import io.meridian.federation.proto.Frame;
 import io.meridian.federation.proto.Header;
 import io.meridian.federation.proto.RequestHead;
 import io.meridian.federation.proto.ResponseHead;
+import io.meridian.federation.proto.RevokeAck;
+import io.meridian.federation.proto.RevokeRequest;
+import io.meridian.federation.proto.RevokedEntry;
+import io.meridian.federation.Revocation;
 import io.meridian.federation.proto.SiteMeshGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -179,7 +186,7 @@ public final class MeshService extends SiteMeshGrpc.SiteMeshImplBase {
             }
         });
         site.fetchLocal(request.getBucket(), request.getKey(), request.getIfNoneMatchVersion(),
-                        request.getMetadataOnly())
+                        request.getMetadataOnly(), request.getWantLease() ? request.getOriginSite() : null)
                 .whenComplete((result, error) -> {
                     if (error != null) {
                         log.warn("Fetch of {}/{} failed", request.getBucket(), request.getKey(), error);
@@ -201,16 +208,17 @@ public final class MeshService extends SiteMeshGrpc.SiteMeshImplBase {
                 found.body().abort();
                 return;
             }
-            pump.sendFirst(Frame.newBuilder().setFetchHead(FetchHead.newBuilder()
+            pump.sendFirst(Frame.newBuilder().setFetchHead(withGrant(FetchHead.newBuilder()
                     .setOutcome(FetchOutcome.FETCH_OUTCOME_FOUND)
-                    .setMeta(MeshCodec.meta(found.meta()))).build());
+                    .setMeta(MeshCodec.meta(found.meta())), found.grant())).build());
             found.body().subscribe(pump);
             return;
         }
         FetchHead.Builder head = FetchHead.newBuilder();
         if (result instanceof FetchResult.NotModified) {
-            head.setOutcome(FetchOutcome.FETCH_OUTCOME_NOT_MODIFIED)
-                    .setMeta(MeshCodec.meta(((FetchResult.NotModified) result).meta()));
+            FetchResult.NotModified current = (FetchResult.NotModified) result;
+            withGrant(head.setOutcome(FetchOutcome.FETCH_OUTCOME_NOT_MODIFIED)
+                    .setMeta(MeshCodec.meta(current.meta())), current.grant());
         } else {
             FetchResult.Missing missing = (FetchResult.Missing) result;
             head.setOutcome(MeshCodec.outcome(missing.reason())).setMessage(missing.message());
@@ -219,4 +227,29 @@ public final class MeshService extends SiteMeshGrpc.SiteMeshImplBase {
         out.onCompleted();
     }
 
+
+    private static FetchHead.Builder withGrant(FetchHead.Builder head, FetchResult.Grant grant) {
+        if (grant.granted()) {
+            head.setLeaseSeq(grant.seq()).setLeaseMs(TimeUnit.NANOSECONDS.toMillis(grant.leaseNanos()));
+        }
+        return head;
+    }
+
+    @Override
+    public void revoke(RevokeRequest request, StreamObserver<RevokeAck> responseObserver) {
+        List<Revocation> entries = new ArrayList<>(request.getEntriesCount());
+        for (RevokedEntry e : request.getEntriesList()) {
+            entries.add(new Revocation(e.getBucket(), e.getKey(), e.getSeq()));
+        }
+        int dropped;
+        try {
+            dropped = site.revoke(request.getOwnerSite(), entries);
+        } catch (RuntimeException e) {
+            log.error("Revocation from {} failed", request.getOwnerSite(), e);
+            responseObserver.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            return;
+        }
+        responseObserver.onNext(RevokeAck.newBuilder().setDropped(dropped).build());
+        responseObserver.onCompleted();
+    }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "admin",
         mixinStandardHelpOptions = true,
         description = "Administer the federation through any site's admin API.",
-        subcommands = {AdminCommand.Sites.class, AdminCommand.Health.class})
+        subcommands = {AdminCommand.Sites.class, AdminCommand.Health.class, AdminCommand.Bucket.class,
+                AdminCommand.Leases.class, AdminCommand.Evict.class})
 public final class AdminCommand implements Runnable {
 
     @Option(names = "--endpoint", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -40,6 +41,14 @@ public final class AdminCommand implements Runnable {
 
     /** Sends a signed GET; returns null after printing one line if the site cannot be reached. */
     HttpResponse<String> get(String path) throws InterruptedException {
+        return send("GET", path);
+    }
+
+    /**
+     * Sends a signed request without a body; {@code path} may carry a query whose values are
+     * already percent-encoded. Returns null after printing one line if the site cannot be reached.
+     */
+    HttpResponse<String> send(String method, String path) throws InterruptedException {
         String base = endpoint.contains("://") ? endpoint : "http://" + endpoint;
         URI uri;
         try {
@@ -49,8 +58,9 @@ public final class AdminCommand implements Runnable {
                     + " http://127.0.0.1:9101");
             return null;
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
-        AdminSigner.sign(b, "GET", uri, accessKey, secretKey);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        AdminSigner.sign(b, method, uri, accessKey, secretKey);
         try {
             return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
@@ -91,6 +101,89 @@ public final class AdminCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return admin.print(admin.get("/health"));
+        }
+    }
+
+    /** Percent-encodes a path segment or query value the way SigV4 canonicalizes it. */
+    static String encode(String s) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || c == '.' || c == '~') {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format("%02X", b & 0xff));
+            }
+        }
+        return out.toString();
+    }
+
+    /** Shows a bucket, or sets the consistency its reads get by default. */
+    @Command(name = "bucket", mixinStandardHelpOptions = true,
+            description = "Show a bucket (owner, epoch, default consistency), or set its default consistency.")
+    static final class Bucket implements Callable<Integer> {
+        @ParentCommand
+        AdminCommand admin;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket's name.")
+        String name;
+
+        @Option(names = "--consistency", paramLabel = "LEVEL",
+                description = "Set the default for reads that name none: linearizable, local, or"
+                        + " 'bounded; max-staleness=5s' (units ms, s, m).")
+        String consistency;
+
+        @Override
+        public Integer call() throws Exception {
+            String path = "/_meridian/admin/v1/buckets/" + encode(name);
+            if (consistency == null) {
+                return admin.print(admin.get(path));
+            }
+            return admin.print(admin.send("PUT", path + "/consistency?value=" + encode(consistency)));
+        }
+    }
+
+    /** Lists read leases. */
+    @Command(name = "leases", mixinStandardHelpOptions = true,
+            description = "List the read leases the site at --endpoint holds on other sites' objects and grants on"
+                    + " its own.")
+    static final class Leases implements Callable<Integer> {
+        @ParentCommand
+        AdminCommand admin;
+
+        @Override
+        public Integer call() throws Exception {
+            return admin.print(admin.get("/_meridian/admin/v1/leases"));
+        }
+    }
+
+    /** Evicts cached objects. */
+    @Command(name = "evict", mixinStandardHelpOptions = true,
+            description = "Evict an object, or every object under a prefix, from the cache of the site at --endpoint"
+                    + " (with the read leases held on them).")
+    static final class Evict implements Callable<Integer> {
+        @ParentCommand
+        AdminCommand admin;
+
+        @Option(names = "--bucket", required = true, description = "The bucket.")
+        String bucket;
+
+        @Option(names = "--key", description = "One object's key.")
+        String key;
+
+        @Option(names = "--prefix", description = "A key prefix (default: the whole bucket).")
+        String prefix;
+
+        @Override
+        public Integer call() throws Exception {
+            if (key != null && prefix != null) {
+                System.err.println("Give --key or --prefix, not both.");
+                return 2;
+            }
+            String query = "bucket=" + encode(bucket) + (key != null ? "&key=" + encode(key)
+                    : "&prefix=" + encode(prefix == null ? "" : prefix));
+            return admin.print(admin.send("POST", "/_meridian/admin/v1/cache/evict?" + query));
         }
     }
 }

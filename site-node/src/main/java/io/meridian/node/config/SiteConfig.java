@@ -2,6 +2,7 @@ package io.meridian.node.config;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.meridian.cache.time.DriftBound;
 import io.meridian.consensus.Member;
 import io.meridian.namespace.SiteNames;
 import io.meridian.namespace.SiteRole;
@@ -45,7 +46,10 @@ public record SiteConfig(
         Duration meshIdleTimeout,
         Duration electionTimeoutMin,
         Duration electionTimeoutMax,
-        List<String> virtualHostSuffixes) {
+        List<String> virtualHostSuffixes,
+        Duration readLeasePeriod,
+        DriftBound drift,
+        @Nullable String meshAdvertiseAddress) {
 
     /** An access key the site creates in the federation if it does not exist yet (the demo's key). */
     public record BootstrapKey(String accessKeyId, String secret, String tenant) {
@@ -82,7 +86,15 @@ public record SiteConfig(
         ELECTION_TIMEOUT_MIN("raft.election-timeout-min", "1000ms", "lower bound of the Raft election timeout"),
         ELECTION_TIMEOUT_MAX("raft.election-timeout-max", "2000ms", "upper bound of the Raft election timeout"),
         VIRTUAL_HOST_SUFFIXES("s3.virtual-host-suffixes", "localhost",
-                "suffixes for virtual-hosted-style requests (bucket.suffix), comma-separated");
+                "suffixes for virtual-hosted-style requests (bucket.suffix), comma-separated"),
+        READ_LEASE_PERIOD("lease.read-period", "5s",
+                "how long a read lease lets another site answer from its cache (R); 0 grants none"),
+        DRIFT_RATE("lease.drift-rate", "0.01",
+                "how far two sites' clocks may disagree about a duration, as a fraction of it"),
+        DRIFT_MARGIN("lease.drift-margin", "50ms", "a fixed allowance added to the drift rate's"),
+        MESH_ADVERTISE_ADDRESS("mesh.advertise-address", null,
+                "host:port other sites reach this site's mesh at (e.g. through a proxy); advertise.host:mesh.port"
+                        + " if not set");
 
         private final String property;
         private final @Nullable String defaultValue;
@@ -122,6 +134,7 @@ public record SiteConfig(
         checkArgument(!peers.isEmpty(), "peers must not be empty");
         checkArgument(electionTimeoutMax.compareTo(electionTimeoutMin) > 0,
                 "raft.election-timeout-max must exceed raft.election-timeout-min");
+        checkArgument(!readLeasePeriod.isNegative(), "lease.read-period must not be negative");
     }
 
     /** Returns the address other sites reach this site's Raft port at. */
@@ -131,7 +144,7 @@ public record SiteConfig(
 
     /** Returns the address other sites reach this site's mesh port at. */
     public String meshAddress() {
-        return advertiseHost + ":" + meshPort;
+        return meshAdvertiseAddress != null ? meshAdvertiseAddress : advertiseHost + ":" + meshPort;
     }
 
     /**
@@ -196,7 +209,23 @@ public record SiteConfig(
                 bytes(v, Key.CACHE_MAX_BYTES), bytes(v, Key.MIN_PART_SIZE),
                 duration(v, Key.MESH_FIRST_BYTE_TIMEOUT), duration(v, Key.MESH_ANSWER_TIMEOUT),
                 duration(v, Key.MESH_IDLE_TIMEOUT), duration(v, Key.ELECTION_TIMEOUT_MIN),
-                duration(v, Key.ELECTION_TIMEOUT_MAX), List.copyOf(suffixes));
+                duration(v, Key.ELECTION_TIMEOUT_MAX), List.copyOf(suffixes), duration(v, Key.READ_LEASE_PERIOD),
+                drift(v), v.get(Key.MESH_ADVERTISE_ADDRESS.property));
+    }
+
+    private static DriftBound drift(Map<String, String> v) {
+        double rate;
+        try {
+            rate = Double.parseDouble(get(v, Key.DRIFT_RATE));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(Key.DRIFT_RATE.property + " must be a fraction such as 0.01, got '"
+                    + get(v, Key.DRIFT_RATE) + "'");
+        }
+        try {
+            return new DriftBound(rate, duration(v, Key.DRIFT_MARGIN));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(Key.DRIFT_RATE.property + ": " + e.getMessage());
+        }
     }
 
     private static String get(Map<String, String> v, Key k) {

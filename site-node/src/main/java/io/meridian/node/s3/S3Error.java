@@ -34,6 +34,7 @@ public enum S3Error {
     PRECONDITION_FAILED("PreconditionFailed", HttpStatus.PRECONDITION_FAILED),
     REQUEST_TIME_TOO_SKEWED("RequestTimeTooSkewed", HttpStatus.FORBIDDEN),
     SERVICE_UNAVAILABLE("ServiceUnavailable", HttpStatus.SERVICE_UNAVAILABLE),
+    SITE_ISOLATED("SiteIsolated", HttpStatus.SERVICE_UNAVAILABLE),
     SIGNATURE_DOES_NOT_MATCH("SignatureDoesNotMatch", HttpStatus.FORBIDDEN),
     STALE_EPOCH("StaleEpoch", HttpStatus.SERVICE_UNAVAILABLE),
     X_AMZ_CONTENT_SHA256_MISMATCH("XAmzContentSHA256Mismatch", HttpStatus.BAD_REQUEST);

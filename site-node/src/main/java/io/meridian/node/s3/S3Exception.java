@@ -29,6 +29,12 @@ public final class S3Exception extends RuntimeException {
         this(code, status, message, resource, com.google.common.collect.ImmutableMap.of());
     }
 
+    /**
+     * The detail an error carries when the request is known to have had no effect (it never reached
+     * the site that would have applied it), so that a client may retry it safely.
+     */
+    public static final java.util.Map<String, String> NOT_APPLIED = java.util.Map.of("RequestApplied", "false");
+
     /** With extra elements for the error document, as S3 adds them (StringToSign, Region, ...). */
     public S3Exception(String code, HttpStatus status, String message, @Nullable String resource,
                        java.util.Map<String, String> details) {

@@ -56,9 +56,10 @@ public final class S3HttpService implements HttpService {
             if (!caughtUp.getAsBoolean()) {
                 // Until this site has caught up with the federation it would refuse valid keys and
                 // miss buckets; it says so instead.
-                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + site + " has not caught up with the"
-                        + " federation (it is starting, or its consensus member stopped: see its /health); retry,"
-                        + " at another site if this lasts.");
+                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE.code(), S3Error.SERVICE_UNAVAILABLE.status(), "Site "
+                        + site + " has not caught up with the federation (it is starting, or its consensus member"
+                        + " stopped: see its /health); the request had no effect. Retry, at another site if this"
+                        + " lasts.", null, S3Exception.NOT_APPLIED);
             }
             RequestTarget target = RequestTarget.parse(rawTarget, hostBucket(headers.authority()));
             AuthResult auth = verifier.verify(SignedRequest.of(headers, rawTarget));

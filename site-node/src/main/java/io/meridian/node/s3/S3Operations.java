@@ -6,6 +6,8 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import io.meridian.federation.FetchResult;
+import io.meridian.cache.lease.LeaseTable;
+import io.meridian.federation.OwnerLeases;
 import io.meridian.federation.RemoteObjects;
 import io.meridian.namespace.AccessKey;
 import io.meridian.namespace.BucketInfo;
@@ -81,13 +83,15 @@ public final class S3Operations {
     private final Namespace namespace;
     private final LocalStore store;
     private final RemoteObjects remote;
+    private final OwnerLeases ownerLeases;
     private final Executor blocking;
     private final Clock clock;
     private final long minPartSize;
     private final Striped<ReadWriteLock> bucketGuards = Striped.readWriteLock(256);
 
-    public S3Operations(String site, Namespace namespace, LocalStore store, RemoteObjects remote, Executor blocking,
-                        Clock clock, long minPartSize) {
+    public S3Operations(String site, Namespace namespace, LocalStore store, RemoteObjects remote,
+                        OwnerLeases ownerLeases, Executor blocking, Clock clock, long minPartSize) {
+        this.ownerLeases = ownerLeases;
         this.site = site;
         this.namespace = namespace;
         this.store = store;
@@ -508,7 +512,14 @@ public final class S3Operations {
 
     /** Answers another site's fetch of an object this site owns. */
     public CompletableFuture<FetchResult> fetchLocal(String bucketName, String key, String ifNoneMatchVersion,
-                                                     boolean metadataOnly) {
+                                                     boolean metadataOnly, @Nullable String leaseHolder) {
+        long quiet = ownerLeases.quietRemainingNanos();
+        if (quiet > 0) {
+            // Restarted moments ago: it may not answer until leases it forgot have run out.
+            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(quiet,
+                    java.util.concurrent.TimeUnit.NANOSECONDS, blocking))
+                    .thenCompose(ignored -> fetchLocal(bucketName, key, ifNoneMatchVersion, metadataOnly, leaseHolder));
+        }
         return blocking(() -> {
             Optional<BucketInfo> bucket = namespace.state().bucket(bucketName);
             if (bucket.isEmpty()) {
@@ -519,26 +530,48 @@ public final class S3Operations {
                 return new FetchResult.Missing(FetchResult.Reason.NOT_OWNER,
                         "Site " + site + " does not own " + bucketName + "; " + bucket.get().ownerSite() + " does.");
             }
-            Optional<ObjectMeta> current = store.head(bucketName, key);
-            if (current.isPresent() && (metadataOnly || current.get().versionId().equals(ifNoneMatchVersion))) {
-                return new FetchResult.NotModified(current.get());
-            }
-            if (current.isEmpty()) {
-                return new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "The specified key does not exist.");
-            }
-            Optional<OpenObject> open;
-            try {
-                open = store.open(bucketName, key);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (open.isEmpty()) {
-                return new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "The specified key does not exist.");
-            }
-            OpenObject o = open.get();
-            return new FetchResult.Found(o.meta(), FileStreams.read(o.channels(), o.lengths(), 0, o.meta().size(),
-                    blocking, o));
+            // The read and the lease granted on what it read are one step against a write becoming
+            // visible: a grant is either revoked by that write or made after it.
+            LeaseTable.Granted<FetchResult> read = ownerLeases.read(bucketName, key, leaseHolder,
+                    () -> readCurrent(bucketName, key, ifNoneMatchVersion, metadataOnly),
+                    r -> !(r instanceof FetchResult.Missing));
+            return withGrant(read.value(), read.leased() ? new FetchResult.Grant(read.seq(), read.leaseNanos())
+                    : FetchResult.Grant.NONE);
         });
+    }
+
+    private FetchResult readCurrent(String bucketName, String key, String ifNoneMatchVersion, boolean metadataOnly) {
+        if (metadataOnly) {
+            return store.head(bucketName, key).<FetchResult>map(FetchResult.NotModified::new)
+                    .orElseGet(() -> new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY,
+                            "The specified key does not exist."));
+        }
+        Optional<OpenObject> open;
+        try {
+            open = store.open(bucketName, key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (open.isEmpty()) {
+            return new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "The specified key does not exist.");
+        }
+        OpenObject o = open.get();
+        if (o.meta().versionId().equals(ifNoneMatchVersion)) {
+            closeQuietly(o);
+            return new FetchResult.NotModified(o.meta());
+        }
+        return new FetchResult.Found(o.meta(), FileStreams.read(o.channels(), o.lengths(), 0, o.meta().size(),
+                blocking, o));
+    }
+
+    private static FetchResult withGrant(FetchResult r, FetchResult.Grant grant) {
+        if (r instanceof FetchResult.Found) {
+            return new FetchResult.Found(((FetchResult.Found) r).meta(), ((FetchResult.Found) r).body(), grant);
+        }
+        if (r instanceof FetchResult.NotModified) {
+            return new FetchResult.NotModified(((FetchResult.NotModified) r).meta(), grant);
+        }
+        return r;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -832,9 +865,11 @@ public final class S3Operations {
                 return noSuchKey(req);
             case NO_SUCH_BUCKET:
                 return new S3Exception(S3Error.NO_SUCH_BUCKET, "The specified bucket does not exist.", "/" + req.bucket());
+            case UNAVAILABLE:
+                return new S3Exception(S3Error.SITE_ISOLATED, missing.message()
+                        + ". The site that owns this bucket could not be reached; retry later, or at the owner site.");
             default:
-                return new S3Exception(S3Error.SERVICE_UNAVAILABLE, missing.message()
-                        + ". The site that owns this bucket could not be reached; retry later.");
+                return new S3Exception(S3Error.SERVICE_UNAVAILABLE, missing.message() + "; retry the request.");
         }
     }
 

@@ -13,8 +13,20 @@ public final class S3Responses {
     /** Names the site that produced a response, on every response. */
     public static final String SERVED_BY = "x-meridian-served-by";
     public static final String REQUEST_ID = "x-amz-request-id";
-    /** On reads served through this site's cache: {@code hit} (cached bytes, revalidated) or {@code miss}. */
+    /**
+     * On reads served through this site's cache: {@code hit} (answered from cache, the owner not
+     * asked: under a read lease or within the staleness the request allows), {@code revalidated}
+     * (cached bytes the owner just confirmed current) or {@code miss} (bytes fetched from the owner).
+     */
     public static final String CACHE = "x-meridian-cache";
+    /**
+     * On every response from a site that does not own the bucket: how long ago the answer was last
+     * known current, in milliseconds; 0 under a valid read lease or when the owner answered, -1 if
+     * unknown (a {@code local} read of an entry whose history this site forgot).
+     */
+    public static final String STALENESS = "x-meridian-staleness-ms";
+    /** The consistency a read asks for (DESIGN.md, "The data path" 6). */
+    public static final String CONSISTENCY = "x-meridian-consistency";
     /** On reads served through this site's cache: the site that owns the object. */
     public static final String OWNER = "x-meridian-owner";
 

@@ -2,9 +2,11 @@ package io.meridian.node.s3;
 
 import com.google.common.collect.ImmutableList;
 import com.linecorp.armeria.common.HttpResponse;
+import io.meridian.federation.Consistency;
 import io.meridian.federation.ForwardedRequest;
 import io.meridian.federation.MeshClient;
 import io.meridian.federation.MeshUnavailableException;
+import io.meridian.federation.OwnerLeases;
 import io.meridian.federation.RemoteObjects;
 import io.meridian.namespace.AccessKey;
 import io.meridian.namespace.BucketInfo;
@@ -23,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides where an authenticated S3 request runs: here (from the federation state, or as the
  * bucket's owner), at the owner through the mesh (writes and listings; the body streams through),
- * or here through the cache revalidated with the owner (reads of objects owned elsewhere).
+ * or here through the cache under read leases (reads of objects owned elsewhere).
  */
 public final class S3Router {
 
@@ -40,15 +42,17 @@ public final class S3Router {
     private final S3Operations operations;
     private final MeshClient mesh;
     private final RemoteObjects remote;
+    private final OwnerLeases ownerLeases;
     private final Executor blocking;
 
     public S3Router(String site, Namespace namespace, S3Operations operations, MeshClient mesh, RemoteObjects remote,
-                    Executor blocking) {
+                    OwnerLeases ownerLeases, Executor blocking) {
         this.site = site;
         this.namespace = namespace;
         this.operations = operations;
         this.mesh = mesh;
         this.remote = remote;
+        this.ownerLeases = ownerLeases;
         this.blocking = blocking;
     }
 
@@ -105,8 +109,11 @@ public final class S3Router {
                 throw new S3Exception(S3Error.ACCESS_DENIED, "Access key " + req.principal().id() + " is read-only.");
             }
             boolean owner = bucket.ownerSite().equals(site);
-            if (op.placement() == S3Op.Placement.ANY_SITE || owner) {
+            if (op.placement() == S3Op.Placement.ANY_SITE) {
                 return operations.execute(req, op, bucket);
+            }
+            if (owner) {
+                return afterQuietPeriod(() -> operations.execute(req, op, bucket));
             }
             if (forwarded) {
                 throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + site + " received a request for bucket "
@@ -114,15 +121,49 @@ public final class S3Router {
             }
             SiteInfo ownerSite = namespace.state().site(bucket.ownerSite()).orElseThrow(() -> new S3Exception(
                     S3Error.SERVICE_UNAVAILABLE, "Owner site " + bucket.ownerSite() + " is not registered yet; retry."));
+            Consistency consistency = consistency(req, bucket);
             if (op.placement() == S3Op.Placement.READ_THROUGH) {
-                return readThrough(req, bucket, ownerSite, op == S3Op.HEAD_OBJECT);
+                return readThrough(req, bucket, ownerSite, op == S3Op.HEAD_OBJECT, consistency);
             }
-            return CompletableFuture.completedFuture(forward(req, ownerSite));
+            return CompletableFuture.completedFuture(forward(req, ownerSite, consistency));
         }).whenComplete((r, t) -> {
             if (t != null) {
                 Bodies.discard(req.body());
             }
         });
+    }
+
+    /**
+     * Holds a request on a domain this site owns while it keeps quiet after a restart: it may have
+     * granted read leases before it stopped that it no longer knows about (DESIGN.md, "Leases and
+     * time").
+     */
+    <T> CompletableFuture<T> afterQuietPeriod(java.util.function.Supplier<CompletableFuture<T>> work) {
+        long quiet = ownerLeases.quietRemainingNanos();
+        if (quiet <= 0) {
+            return work.get();
+        }
+        return CompletableFuture.runAsync(() -> { },
+                CompletableFuture.delayedExecutor(quiet, java.util.concurrent.TimeUnit.NANOSECONDS, blocking))
+                .thenCompose(ignored -> afterQuietPeriod(work));
+    }
+
+    /** The consistency a read asks for: its header, else its bucket's default, else linearizable. */
+    private static Consistency consistency(S3Request req, BucketInfo bucket) {
+        String header = req.header(S3Responses.CONSISTENCY);
+        try {
+            if (header != null) {
+                return Consistency.parse(header);
+            }
+            return Consistency.parse(bucket.defaultConsistency());
+        } catch (IllegalArgumentException e) {
+            if (header == null) {
+                log.warn("Bucket {} has an unreadable default consistency '{}'; reads are linearizable",
+                        bucket.name(), bucket.defaultConsistency());
+                return Consistency.LINEARIZABLE;
+            }
+            throw new S3Exception(S3Error.INVALID_ARGUMENT, e.getMessage());
+        }
     }
 
     private CompletableFuture<BucketInfo> bucket(String name) {
@@ -136,35 +177,47 @@ public final class S3Router {
                         "/" + name)));
     }
 
-    private CompletableFuture<HttpResponse> readThrough(S3Request req, BucketInfo bucket, SiteInfo owner, boolean head) {
+    private CompletableFuture<HttpResponse> readThrough(S3Request req, BucketInfo bucket, SiteInfo owner, boolean head,
+                                                        Consistency consistency) {
         Bodies.discard(req.body());
         if (head) {
             // Only the metadata: a HEAD must not pull a large object's bytes across sites.
-            return remote.head(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
+            return remote.head(owner, bucket.name(), req.key(), req.requestId(), consistency).thenApply(read -> {
                 if (read instanceof RemoteObjects.Read.Head) {
-                    ObjectMeta meta = ((RemoteObjects.Read.Head) read).meta();
-                    return ObjectResponses.respond(req, true, new ObjectResponses.Source(meta, java.util.List.of(),
+                    RemoteObjects.Read.Head h = (RemoteObjects.Read.Head) read;
+                    return ObjectResponses.respond(req, true, new ObjectResponses.Source(h.meta(), java.util.List.of(),
                             java.util.List.of(), () -> { }), site, blocking)
-                            .mapHeaders(h -> h.toBuilder().set(S3Responses.OWNER, owner.name()).build());
+                            .mapHeaders(x -> x.toBuilder().set(S3Responses.OWNER, owner.name())
+                                    .set(S3Responses.STALENESS, Long.toString(h.stalenessMillis())).build());
                 }
-                throw S3Operations.missing(req, (RemoteObjects.Read.Missing) read);
+                throw failure(req, read);
             });
         }
-        return remote.read(owner, bucket.name(), req.key(), req.requestId()).thenApply(read -> {
+        return remote.read(owner, bucket.name(), req.key(), req.requestId(), consistency).thenApply(read -> {
             if (read instanceof RemoteObjects.Read.Found) {
                 RemoteObjects.Read.Found found = (RemoteObjects.Read.Found) read;
-                String cache = found.revalidated() ? "hit" : "miss";
-                return ObjectResponses.respond(req, head, new ObjectResponses.Source(found.meta(),
+                String cache = !found.askedOwner() ? "hit" : found.cachedBytes() ? "revalidated" : "miss";
+                return ObjectResponses.respond(req, false, new ObjectResponses.Source(found.meta(),
                         java.util.List.of(found.data().channel()), java.util.List.of(found.meta().size()),
                         found.data()), site, blocking)
                         .mapHeaders(h -> h.toBuilder().set(S3Responses.CACHE, cache).set(S3Responses.OWNER,
-                                owner.name()).build());
+                                owner.name()).set(S3Responses.STALENESS, Long.toString(found.stalenessMillis()))
+                                .build());
             }
-            throw S3Operations.missing(req, (RemoteObjects.Read.Missing) read);
+            throw failure(req, read);
         });
     }
 
-    private HttpResponse forward(S3Request req, SiteInfo owner) {
+    private static S3Exception failure(S3Request req, RemoteObjects.Read read) {
+        if (read instanceof RemoteObjects.Read.Isolated) {
+            return new S3Exception(S3Error.SITE_ISOLATED, "This site cannot reach the site that owns bucket "
+                    + req.bucket() + " (" + ((RemoteObjects.Read.Isolated) read).message() + ") and has no copy of "
+                    + req.key() + " cached; retry later or at another site.");
+        }
+        return S3Operations.missing(req, (RemoteObjects.Read.Missing) read);
+    }
+
+    private HttpResponse forward(S3Request req, SiteInfo owner, Consistency consistency) {
         ImmutableList.Builder<Map.Entry<String, String>> headers = ImmutableList.builder();
         for (Map.Entry<String, String> h : req.headers()) {
             String name = h.getKey();
@@ -182,7 +235,10 @@ public final class S3Router {
         }
         ForwardedRequest fr = new ForwardedRequest(req.method(), req.bucket(), req.key(), req.target().query(),
                 headers.build(), req.principal().id(), site, req.contentLength(), req.requestId(), req.body());
-        return mesh.forward(owner, fr).recover(t -> errorResponse(req, t));
+        // Listings and writes are the owner's answers: current when they were made. (A listing that
+        // allows staleness is forwarded too: this site keeps no listings of its own yet.)
+        return mesh.forward(owner, fr).recover(t -> errorResponse(req, t))
+                .mapHeaders(h -> h.status().isServerError() ? h : h.toBuilder().set(S3Responses.STALENESS, "0").build());
     }
 
     HttpResponse errorResponse(S3Request req, Throwable t) {
@@ -200,8 +256,14 @@ public final class S3Router {
         }
         if (cause instanceof MeshUnavailableException) {
             MeshUnavailableException m = (MeshUnavailableException) cause;
-            return new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Site " + m.site() + ", which owns this bucket,"
-                    + " could not be reached (" + m.getMessage() + "). Retry later.");
+            if (m.neverSent()) {
+                return new S3Exception(S3Error.SITE_ISOLATED.code(), S3Error.SITE_ISOLATED.status(), "Site " + m.site()
+                        + ", which owns this bucket, could not be reached (" + m.getMessage() + "). The request was"
+                        + " not sent and had no effect; retry later, or at the owner site.", null,
+                        S3Exception.NOT_APPLIED);
+            }
+            return new S3Exception(S3Error.SITE_ISOLATED, "Site " + m.site() + ", which owns this bucket,"
+                    + " could not be reached (" + m.getMessage() + "). Retry later, or at the owner site.");
         }
         boolean bodyFailed = false;
         for (Throwable c = cause; c != null && c.getCause() != c; c = c.getCause()) {

@@ -91,7 +91,29 @@ public final class LocalStore implements AutoCloseable {
     private final Striped<Lock> keyLocks = Striped.lock(1024);
     private final Map<String, Long> domainEpochs = new ConcurrentHashMap<>();
 
-    private LocalStore(Path root, Clock clock) throws IOException {
+    private final VisibilityGate gate;
+
+    /**
+     * What must happen before a new version of an object becomes visible: called with the version
+     * durable in the batch but not yet written; the change is written when it returns and the
+     * returned handle is closed right after. The site's read leases plug in here.
+     */
+    @FunctionalInterface
+    public interface VisibilityGate {
+        VisibilityGate NONE = (bucket, key) -> () -> { };
+
+        /** Waits until {@code bucket/key} may change; throws to refuse the change. */
+        Opened beforeVisible(String bucket, String key);
+
+        /** Closed once the change is visible (or was not made). */
+        interface Opened extends AutoCloseable {
+            @Override
+            void close();
+        }
+    }
+
+    private LocalStore(Path root, Clock clock, VisibilityGate gate) throws IOException {
+        this.gate = gate;
         this.blobs = root.resolve("blobs");
         this.tmp = root.resolve("tmp");
         this.clock = clock;
@@ -125,7 +147,17 @@ public final class LocalStore implements AutoCloseable {
 
     /** Opens (creating if needed) the store under {@code root}. */
     public static LocalStore open(Path root, Clock clock) throws IOException {
-        return new LocalStore(root, clock);
+        return new LocalStore(root, clock, VisibilityGate.NONE);
+    }
+
+    /** Opens the store; every change to an object passes {@code gate} before it becomes visible. */
+    public static LocalStore open(Path root, Clock clock, VisibilityGate gate) throws IOException {
+        return new LocalStore(root, clock, gate);
+    }
+
+    /** Whether a store already exists under {@code root} (the site ran here before). */
+    public static boolean exists(Path root) {
+        return Files.isDirectory(root.resolve("meta"));
     }
 
     // ---------------------------------------------------------------- blobs
@@ -266,7 +298,9 @@ public final class LocalStore implements AutoCloseable {
             }
             batch.put(objects, k, record.toByteArray());
             alongside.addTo(batch);
-            db.write(synced, batch);
+            try (VisibilityGate.Opened visible = gate.beforeVisible(bucket, key)) {
+                db.write(synced, batch);
+            }
         } catch (RocksDBException e) {
             throw new UncheckedIOException(new IOException("metadata write failed: " + e.getMessage(), e));
         } finally {
@@ -330,7 +364,9 @@ public final class LocalStore implements AutoCloseable {
                 batch.put(garbage, bytes(s.getBlobId()), new byte[0]);
             }
             batch.delete(objects, k);
-            db.write(synced, batch);
+            try (VisibilityGate.Opened visible = gate.beforeVisible(bucket, key)) {
+                db.write(synced, batch);
+            }
         } catch (RocksDBException e) {
             throw new UncheckedIOException(new IOException("metadata write failed: " + e.getMessage(), e));
         } finally {

@@ -2,6 +2,8 @@ package io.meridian.node.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.meridian.cache.time.DriftingClock;
+import io.meridian.cache.time.MonotonicClock;
 import io.meridian.node.SiteNode;
 import io.meridian.node.config.SiteConfig;
 import io.meridian.node.launch.LocalFederation;
@@ -26,7 +28,9 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * A whole federation in one JVM for fast tests: N sites, each a real {@link SiteNode} with its own
- * data directory and real ports on loopback (Raft, mesh, S3, admin).
+ * data directory and real ports on loopback (Raft, mesh, S3, admin), with named fault hooks: cut,
+ * slow or pause mesh links and sites ({@link #faults()}), kill and restart a site, and make a site's
+ * lease clock run fast or slow or jump ({@link #clock}).
  */
 public final class MiniFederation implements AutoCloseable {
 
@@ -38,6 +42,8 @@ public final class MiniFederation implements AutoCloseable {
     private final Map<String, Map<String, String>> settings = new LinkedHashMap<>();
     private final Map<String, SiteNode> nodes = new LinkedHashMap<>();
     private final Map<String, S3Client> clients = new HashMap<>();
+    private final LinkFaults faults = new LinkFaults();
+    private final Map<String, DriftingClock> clocks = new java.util.concurrent.ConcurrentHashMap<>();
 
     private MiniFederation(Path root, List<String> names, Map<String, String> extra) throws IOException {
         this.root = root;
@@ -82,9 +88,36 @@ public final class MiniFederation implements AutoCloseable {
     }
 
     private void startSite(String name) throws IOException {
-        SiteNode node = new SiteNode(SiteConfig.load(null, settings.get(name)), Clock.systemUTC());
+        // A restarted process counts from a new origin; its rate error stays what it was.
+        DriftingClock previous = clocks.get(name);
+        DriftingClock clock = new DriftingClock(MonotonicClock.system(), previous == null ? 0 : previous.rate());
+        clocks.put(name, clock);
+        SiteNode node = new SiteNode(SiteConfig.load(null, settings.get(name)), Clock.systemUTC(),
+                new SiteNode.Hooks(clock, faults));
         nodes.put(name, node);
         node.start();
+    }
+
+    /** The faults every site's mesh messages pass through: cut, slow or pause links and sites. */
+    public LinkFaults faults() {
+        return faults;
+    }
+
+    /** The monotonic clock {@code name}'s leases run on: make it run fast or slow, or jump. */
+    public DriftingClock clock(String name) {
+        return clocks.get(name);
+    }
+
+    /** Stops a site abruptly as far as others can tell (its data stays); {@link #startAgain} brings it back. */
+    public void kill(String name) {
+        nodes.get(name).close();
+        closeClient(name);
+    }
+
+    /** Starts a killed site again on its data, and waits until it is ready. */
+    public void startAgain(String name) throws IOException {
+        startSite(name);
+        awaitReady();
     }
 
     public void awaitReady() {

@@ -30,6 +30,7 @@ public final class RawS3 {
                                 Map<String, String> headers, boolean signed) throws IOException {
         URI uri = URI.create(endpoint + pathAndQuery);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(java.time.Duration.ofSeconds(30))
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
         Map<String, String> all = new LinkedHashMap<>(headers);
         if (signed) {
