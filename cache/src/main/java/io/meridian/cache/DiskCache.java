@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>An entry is one version of one key: its bytes never change once committed, so a reader that
  * opened an entry reads one version only, even if a newer version replaces it or eviction removes
  * it meanwhile (an open file stays readable after it is unlinked). The least recently used entries
- * are evicted when the total size passes the capacity. The directory is emptied when the cache
+ * are evicted when the total size passes the capacity or the count passes the entry limit. The directory is emptied when the cache
  * opens: cached bytes are only trusted after revalidation, and their metadata lives in memory.
  *
  * <p>Thread-safe.
@@ -42,6 +42,7 @@ public final class DiskCache<K, M> implements Closeable {
 
     private final Path dir;
     private final long capacityBytes;
+    private final int maxEntries;
     private final LinkedHashMap<K, Entry<K, M>> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long sizeBytes;
     private boolean closed;
@@ -54,9 +55,19 @@ public final class DiskCache<K, M> implements Closeable {
      * {@code capacityBytes} of committed entries.
      */
     public DiskCache(Path dir, long capacityBytes) throws IOException {
+        this(dir, capacityBytes, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #DiskCache(Path, long)}, holding at most {@code maxEntries} entries as well, so that
+     * the metadata kept in memory stays bounded even for empty objects.
+     */
+    public DiskCache(Path dir, long capacityBytes, int maxEntries) throws IOException {
         checkArgument(capacityBytes > 0, "cache capacity must be positive, got %s", capacityBytes);
+        checkArgument(maxEntries > 0, "cache entry limit must be positive, got %s", maxEntries);
         this.dir = dir;
         this.capacityBytes = capacityBytes;
+        this.maxEntries = maxEntries;
         Files.createDirectories(dir);
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir)) {
             for (Path p : stale) {
@@ -199,7 +210,7 @@ public final class DiskCache<K, M> implements Closeable {
                     dropped.add(previous);
                 }
                 Iterator<Map.Entry<K, Entry<K, M>>> lru = entries.entrySet().iterator();
-                while (sizeBytes > capacityBytes && lru.hasNext()) {
+                while ((sizeBytes > capacityBytes || entries.size() > maxEntries) && lru.hasNext()) {
                     Entry<K, M> victim = lru.next().getValue();
                     lru.remove();
                     sizeBytes -= victim.size;

@@ -62,6 +62,19 @@ class DiskCacheTest {
     }
 
     @Test
+    void emptyEntriesAreBoundedByCountToo() throws IOException {
+        try (DiskCache<String, String> cache = new DiskCache<>(dir, 1 << 20, 3)) {
+            for (int i = 0; i < 10; i++) {
+                put(cache, "k" + i, "v", 0).close();
+            }
+            assertThat(cache.entryCount()).isEqualTo(3);
+            assertThat(cache.version("k9")).contains("v");
+            assertThat(cache.version("k0")).isEmpty();
+            assertThat(cache.evictions()).isEqualTo(7);
+        }
+    }
+
+    @Test
     void evictsLeastRecentlyUsedToStayWithinCapacity() throws IOException {
         try (DiskCache<String, String> cache = new DiskCache<>(dir, 250)) {
             put(cache, "a", "va", 100).close();

@@ -130,7 +130,7 @@ public final class SiteNode implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            cache = new DiskCache<>(data.resolve("cache"), config.cacheMaxBytes());
+            cache = new DiskCache<>(data.resolve("cache"), config.cacheMaxBytes(), config.cacheMaxEntries());
             FederationStateMachine stateMachine = new FederationStateMachine();
             group = ReplicatedGroup.builder()
                     .groupName(config.federationName())

@@ -40,6 +40,7 @@ public record SiteConfig(
         List<Member> peers,
         @Nullable BootstrapKey bootstrapKey,
         long cacheMaxBytes,
+        int cacheMaxEntries,
         long minPartSize,
         Duration meshFirstByteTimeout,
         Duration meshAnswerTimeout,
@@ -78,6 +79,8 @@ public record SiteConfig(
         BOOTSTRAP_SECRET_KEY("bootstrap.secret-key", null, "its secret"),
         BOOTSTRAP_TENANT("bootstrap.tenant", "default", "its tenant"),
         CACHE_MAX_BYTES("cache.max-bytes", "4GiB", "disk space for objects cached from other sites"),
+        CACHE_MAX_ENTRIES("cache.max-entries", "100000",
+                "how many objects the cache holds at most (their metadata stays in memory)"),
         MIN_PART_SIZE("s3.min-part-size", "5MiB", "smallest multipart part but the last, as in S3"),
         MESH_FIRST_BYTE_TIMEOUT("mesh.first-byte-timeout", "15s", "how long a read waits for the owner's first answer"),
         MESH_ANSWER_TIMEOUT("mesh.answer-timeout", "120s",
@@ -206,7 +209,7 @@ public record SiteConfig(
                 Path.of(required(v, Key.DATA_DIR)), bind, advertise,
                 port(v, Key.S3_PORT), port(v, Key.ADMIN_PORT), port(v, Key.MESH_PORT), raftPort,
                 get(v, Key.FEDERATION_NAME), peers, bootstrap,
-                bytes(v, Key.CACHE_MAX_BYTES), bytes(v, Key.MIN_PART_SIZE),
+                bytes(v, Key.CACHE_MAX_BYTES), positiveInt(v, Key.CACHE_MAX_ENTRIES), bytes(v, Key.MIN_PART_SIZE),
                 duration(v, Key.MESH_FIRST_BYTE_TIMEOUT), duration(v, Key.MESH_ANSWER_TIMEOUT),
                 duration(v, Key.MESH_IDLE_TIMEOUT), duration(v, Key.ELECTION_TIMEOUT_MIN),
                 duration(v, Key.ELECTION_TIMEOUT_MAX), List.copyOf(suffixes), duration(v, Key.READ_LEASE_PERIOD),
@@ -249,6 +252,17 @@ public record SiteConfig(
             return p;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(k.property + " must be a port number 0-65535, got '" + value + "'");
+        }
+    }
+
+    private static int positiveInt(Map<String, String> v, Key k) {
+        String value = get(v, k);
+        try {
+            int n = Integer.parseInt(value.trim());
+            checkArgument(n > 0);
+            return n;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(k.property + " must be a positive whole number, got '" + value + "'");
         }
     }
 

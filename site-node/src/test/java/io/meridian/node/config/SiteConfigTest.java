@@ -50,6 +50,28 @@ class SiteConfigTest {
     }
 
     @Test
+    void leaseSettingsHaveTheDesignsDefaultsAndCanBeChanged() throws IOException {
+        SiteConfig d = SiteConfig.load(null, Map.of("site.name", "a", "data.dir", "d"));
+        assertThat(d.readLeasePeriod()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.drift()).isEqualTo(io.meridian.cache.time.DriftBound.DEFAULT);
+        assertThat(d.cacheMaxEntries()).isEqualTo(100_000);
+        assertThat(d.meshAddress()).isEqualTo("127.0.0.1:9201");
+
+        SiteConfig c = SiteConfig.load(null, Map.of("site.name", "a", "data.dir", "d", "lease.read-period", "800ms",
+                "lease.drift-rate", "0.02", "lease.drift-margin", "10ms", "mesh.advertise-address", "10.1.1.1:19201"));
+        assertThat(c.readLeasePeriod()).isEqualTo(Duration.ofMillis(800));
+        assertThat(c.drift()).isEqualTo(new io.meridian.cache.time.DriftBound(0.02, Duration.ofMillis(10)));
+        assertThat(c.meshAddress()).isEqualTo("10.1.1.1:19201");
+
+        assertThatThrownBy(() -> SiteConfig.load(null, Map.of("site.name", "a", "data.dir", "d", "lease.drift-rate",
+                "often"))).hasMessageContaining("lease.drift-rate");
+        assertThatThrownBy(() -> SiteConfig.load(null, Map.of("site.name", "a", "data.dir", "d", "lease.drift-rate",
+                "0.7"))).hasMessageContaining("lease.drift-rate");
+        assertThatThrownBy(() -> SiteConfig.load(null, Map.of("site.name", "a", "data.dir", "d", "cache.max-entries",
+                "0"))).hasMessageContaining("cache.max-entries");
+    }
+
+    @Test
     void errorsNameTheKeyAndTheRule() {
         assertThatThrownBy(() -> SiteConfig.load(null, Map.of("data.dir", "d")))
                 .hasMessageContaining("site.name is required");
