@@ -123,7 +123,9 @@ public final class S3Router {
                     S3Error.SERVICE_UNAVAILABLE, "Owner site " + bucket.ownerSite() + " is not registered yet; retry."));
             Consistency consistency = consistency(req, bucket);
             if (op.placement() == S3Op.Placement.READ_THROUGH) {
-                return readThrough(req, bucket, ownerSite, op == S3Op.HEAD_OBJECT, consistency);
+                return readThrough(req, bucket, ownerSite, op == S3Op.HEAD_OBJECT, consistency)
+                        .exceptionally(t -> answeredByOwner(t) ? errorResponse(req, t).mapHeaders(h ->
+                                h.toBuilder().set(S3Responses.STALENESS, "0").build()) : errorResponse(req, t));
             }
             return CompletableFuture.completedFuture(forward(req, ownerSite, consistency));
         }).whenComplete((r, t) -> {
@@ -206,6 +208,12 @@ public final class S3Router {
             }
             throw failure(req, read);
         });
+    }
+
+    /** Whether a failed read is the owner's own current answer (nothing there), fresh as any. */
+    private static boolean answeredByOwner(Throwable t) {
+        S3Exception e = asS3(t);
+        return e.is(S3Error.NO_SUCH_KEY) || e.is(S3Error.NO_SUCH_BUCKET);
     }
 
     private static S3Exception failure(S3Request req, RemoteObjects.Read read) {

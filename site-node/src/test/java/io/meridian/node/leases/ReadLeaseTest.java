@@ -202,6 +202,8 @@ class ReadLeaseTest {
                 .containsEntry("x-meridian-staleness-ms", "0");
         assertThat(RawS3.send(reader, "PUT", "/leased/g", "y".getBytes(StandardCharsets.UTF_8)).headers())
                 .containsEntry("x-meridian-staleness-ms", "0");
+        assertThat(RawS3.send(reader, "GET", "/leased/no-such-key", new byte[0]).headers())
+                .containsEntry("x-meridian-staleness-ms", "0");
         assertThat(RawS3.send(owner, "GET", "/leased/f", new byte[0]).headers()).doesNotContainKey("x-meridian-staleness-ms");
     }
 }

@@ -75,12 +75,37 @@ public final class MiniFederation implements AutoCloseable {
 
     /** Starts {@code names.size()} sites under {@code root} and waits until all are ready. */
     public static MiniFederation start(Path root, List<String> names, Map<String, String> extra) throws IOException {
-        MiniFederation f = new MiniFederation(root, names, extra);
-        for (String name : names) {
-            f.startSite(name);
+        // Ports are chosen free, then bound a moment later: another process may take one in
+        // between. Then start again on fresh ports (and a fresh directory).
+        for (int attempt = 0; ; attempt++) {
+            MiniFederation f = new MiniFederation(attempt == 0 ? root : root.resolve("retry-" + attempt), names, extra);
+            try {
+                for (String name : names) {
+                    f.startSite(name);
+                }
+                f.awaitReady();
+                return f;
+            } catch (RuntimeException | IOException e) {
+                f.close();
+                if (attempt >= 2 || !portTaken(e)) {
+                    throw e;
+                }
+            }
         }
-        f.awaitReady();
-        return f;
+    }
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+            for (Throwable s : c.getSuppressed()) {
+                if (portTaken(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public static MiniFederation start(Path root, String... names) throws IOException {
