@@ -46,6 +46,11 @@ public final class MeshClient implements AutoCloseable {
 
     /** Largest data frame either side sends. */
     public static final int MAX_FRAME_BYTES = 8 << 20;
+    /** HTTP/2 flow-control windows of mesh calls, both ways. */
+    static final int STREAM_WINDOW = 4 << 20;
+    static final int CONNECTION_WINDOW = 16 << 20;
+    /** Frames of a fetched body asked for ahead of the reader, so that transfer does not stall on demand. */
+    private static final int FETCH_PREFETCH = 4;
 
     /**
      * How long this site waits on another.
@@ -84,9 +89,10 @@ public final class MeshClient implements AutoCloseable {
         this.factory = ClientFactory.builder()
                 .idleTimeout(Duration.ofMinutes(1))
                 // Between sites a round trip can be long: windows large enough that a transfer is
-                // not paced by window updates (1 MiB in flight per stream, 4 MiB per connection).
-                .http2InitialStreamWindowSize(1 << 20)
-                .http2InitialConnectionWindowSize(4 << 20)
+                // not paced by window updates (4 MiB in flight per stream, so a 1 MiB object
+                // arrives in one round trip; 16 MiB per connection bounds what a peer can buffer).
+                .http2InitialStreamWindowSize(STREAM_WINDOW)
+                .http2InitialConnectionWindowSize(CONNECTION_WINDOW)
                 .build();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-watchdog-" + selfSite);
@@ -436,7 +442,7 @@ public final class MeshClient implements AutoCloseable {
                         InboundBody b = new InboundBody(call::request);
                         body = b;
                         deliver(new FetchResult.Found(MeshCodec.meta(head.getMeta()), b.stream(), grant));
-                        call.request(1);
+                        call.request(FETCH_PREFETCH);
                         return;
                     case FETCH_OUTCOME_NOT_MODIFIED:
                         deliver(new FetchResult.NotModified(MeshCodec.meta(head.getMeta()), grant));

@@ -33,6 +33,8 @@ public final class MeshServer implements AutoCloseable {
                         .build())
                 // Forwarded bodies and fetched objects stream for as long as they need.
                 .maxRequestLength(0)
+                .http2InitialStreamWindowSize(MeshClient.STREAM_WINDOW)
+                .http2InitialConnectionWindowSize(MeshClient.CONNECTION_WINDOW)
                 .requestTimeoutMillis(0)
                 .idleTimeout(Duration.ofMinutes(2))
                 .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2))
