@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = {"Run a benchmark against a fresh local federation; prints a table and writes"
                 + " e2e/target/bench/NAME.json."},
-        subcommands = {LocalityBench.class})
+        subcommands = {LocalityBench.class, LeaseBench.class})
 public final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec

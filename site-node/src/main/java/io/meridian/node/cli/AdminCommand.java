@@ -106,17 +106,7 @@ public final class AdminCommand implements Runnable {
 
     /** Percent-encodes a path segment or query value the way SigV4 canonicalizes it. */
     static String encode(String s) {
-        StringBuilder out = new StringBuilder();
-        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-                    || c == '.' || c == '~') {
-                out.append(c);
-            } else {
-                out.append('%').append(String.format("%02X", b & 0xff));
-            }
-        }
-        return out.toString();
+        return io.meridian.node.s3.auth.SigV4Signer.uriEncode(s);
     }
 
     /** Shows a bucket, or sets the consistency its reads get by default. */

@@ -83,4 +83,9 @@ public final class SigV4Signer {
                                                  + ", Signature=" + signature)
                            .build();
     }
+
+    /** Percent-encodes a path segment or query value as SigV4 canonicalizes it (RFC 3986 unreserved kept). */
+    public static String uriEncode(String s) {
+        return CanonicalRequests.encode(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+    }
 }
