@@ -62,7 +62,7 @@ public record Consistency(Level level, Duration maxStaleness) {
         while (i < d.length() && Character.isDigit(d.charAt(i))) {
             i++;
         }
-        if (i == 0 || i > 12) {
+        if (i == 0 || i > 15) {
             throw new IllegalArgumentException(problem(whole));
         }
         long n = Long.parseLong(d.substring(0, i));
@@ -88,7 +88,9 @@ public record Consistency(Level level, Duration maxStaleness) {
     public String toString() {
         switch (level) {
             case BOUNDED:
-                return "bounded; max-staleness=" + maxStaleness.toMillis() + "ms";
+                long ms = maxStaleness.toMillis();
+                String amount = ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+                return "bounded; max-staleness=" + amount;
             case LOCAL:
                 return "local";
             default:

@@ -75,6 +75,12 @@ public final class MeshClient implements AutoCloseable {
     private final ScheduledExecutorService watchdog;
     private final Map<String, SiteMeshGrpc.SiteMeshStub> stubs = new ConcurrentHashMap<>();
     private final MeshFaults faults;
+    private final java.util.concurrent.atomic.AtomicInteger openCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The calls to other sites that have not ended yet (forwards and fetches). */
+    public int openCalls() {
+        return openCalls.get();
+    }
 
     public MeshClient(String selfSite, Timeouts timeouts) {
         this(selfSite, timeouts, MeshFaults.NONE);
@@ -107,6 +113,8 @@ public final class MeshClient implements AutoCloseable {
      */
     private void watch(CompletableFuture<?> callDone, java.util.function.Supplier<String> check,
                        java.util.function.Consumer<String> giveUp) {
+        openCalls.incrementAndGet();
+        callDone.whenComplete((ignored, error) -> openCalls.decrementAndGet());
         ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
         task[0] = watchdog.scheduleWithFixedDelay(() -> {
             if (callDone.isDone()) {
@@ -446,9 +454,12 @@ public final class MeshClient implements AutoCloseable {
                         return;
                     case FETCH_OUTCOME_NOT_MODIFIED:
                         deliver(new FetchResult.NotModified(MeshCodec.meta(head.getMeta()), grant));
+                        // Nothing follows the head; asking for it lets the call see its end.
+                        call.request(1);
                         return;
                     default:
                         deliver(new FetchResult.Missing(MeshCodec.reason(head.getOutcome()), head.getMessage()));
+                        call.request(1);
                         return;
                 }
             }

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * The read leases this site grants on the objects it owns, and the revocations that must finish
  * before a new version of one becomes visible (DESIGN.md, "The data path" and "Leases and time").
  *
- * <p>Lifecycle: created when the site starts. For the first {@code R + maxDrift(R)} after a
- * restart ({@link #quietRemainingNanos()}), the site has forgotten whom it granted leases to, so it
- * must serve, grant and accept nothing on its domains; callers hold requests until then.
+ * <p>Lifecycle: created when the site starts. For the first {@code L + maxDrift(L)} after a
+ * restart ({@link #quietRemainingNanos()}), where {@code L} is the longest lease the previous run
+ * may have granted, the site has forgotten whom it granted leases to, so it must serve, grant and
+ * accept nothing on its domains; callers hold requests until then.
  */
 public final class OwnerLeases {
 
@@ -56,12 +57,12 @@ public final class OwnerLeases {
 
     /**
      * @param leasePeriod how long a read lease lasts ({@code R}); zero grants none
-     * @param restarted whether this site may have granted leases before (it ran before on this
-     *     data): if so it keeps quiet for {@code R + maxDrift(R)}
+     * @param forgotten the longest read lease this site may have granted before it started (zero if
+     *     it never ran on this data): it keeps quiet for that long plus its drift
      * @param revoker reaches the sites that hold leases
      */
     public OwnerLeases(String selfSite, MonotonicClock clock, DriftBound drift, Duration leasePeriod,
-                       boolean restarted, Revoker revoker) {
+                       Duration forgotten, Revoker revoker) {
         this.selfSite = selfSite;
         this.clock = clock;
         this.drift = drift;
@@ -71,7 +72,8 @@ public final class OwnerLeases {
         // wall-clock time grow faster than grants are made).
         this.table = new LeaseTable<>(clock, System.currentTimeMillis() * 1000);
         long now = clock.nanos();
-        this.quietUntilNanos = restarted ? now + leaseNanos + drift.maxDriftNanos(leaseNanos) : now;
+        long old = forgotten.toNanos();
+        this.quietUntilNanos = old > 0 ? now + old + drift.maxDriftNanos(old) : now;
     }
 
     /** The key of an object in the lease table. */

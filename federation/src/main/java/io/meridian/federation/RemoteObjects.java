@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -108,7 +109,7 @@ public final class RemoteObjects {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(staleness.get());
         if (consistency.level() == Consistency.Level.LOCAL
-                || staleness.get() <= consistency.maxStaleness().toNanos()) {
+                || Duration.ofNanos(staleness.get()).compareTo(consistency.maxStaleness()) <= 0) {
             return ms;
         }
         return -1;
@@ -168,7 +169,7 @@ public final class RemoteObjects {
         if (cachedMeta.isPresent()) {
             long staleness = answerableFromCache(ck, cachedMeta.get().versionId(), consistency);
             if (staleness >= 0) {
-                return CompletableFuture.completedFuture(new Read.Head(cachedMeta.get(), staleness));
+                return CompletableFuture.completedFuture(new Read.Head(cachedMeta.get(), false, staleness));
             }
         }
         long sentAt = leases.now();
@@ -177,11 +178,11 @@ public final class RemoteObjects {
                 FetchResult.NotModified current = (FetchResult.NotModified) result;
                 leases.install(ck, current.meta().versionId(), current.grant().seq(), current.grant().leaseNanos(),
                         sentAt);
-                return new Read.Head(current.meta(), 0);
+                return new Read.Head(current.meta(), true, 0);
             }
             if (result instanceof FetchResult.Found) {
                 ((FetchResult.Found) result).body().abort();
-                return new Read.Head(((FetchResult.Found) result).meta(), 0);
+                return new Read.Head(((FetchResult.Found) result).meta(), true, 0);
             }
             FetchResult.Missing missing = (FetchResult.Missing) result;
             if (missing.reason() == FetchResult.Reason.NO_SUCH_KEY
@@ -192,7 +193,7 @@ public final class RemoteObjects {
                     && consistency.level() == Consistency.Level.LOCAL) {
                 Optional<ObjectMeta> meta = cache.peek(ck);
                 if (meta.isPresent()) {
-                    return new Read.Head(meta.get(), leases.stalenessNanos(ck, meta.get().versionId())
+                    return new Read.Head(meta.get(), false, leases.stalenessNanos(ck, meta.get().versionId())
                             .map(TimeUnit.NANOSECONDS::toMillis).orElse(UNKNOWN_STALENESS));
                 }
                 return new Read.Isolated(missing.message());
@@ -293,7 +294,7 @@ public final class RemoteObjects {
                      long stalenessMillis) implements Read {}
 
         /** The current version's metadata, without its bytes (an answer to {@link RemoteObjects#head}). */
-        record Head(ObjectMeta meta, long stalenessMillis) implements Read {}
+        record Head(ObjectMeta meta, boolean askedOwner, long stalenessMillis) implements Read {}
 
         /** Nothing to read; {@code message} says why. */
         record Missing(FetchResult.Reason reason, String message) implements Read {}

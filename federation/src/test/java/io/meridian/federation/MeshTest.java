@@ -396,4 +396,20 @@ class MeshTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
         }
     }
+
+    @Test
+    void callsAnsweredWithoutABodyEnd() {
+        objects.put("ends", new byte[10]);
+        try (MeshClient fresh = new MeshClient("asker", MeshClient.Timeouts.DEFAULT)) {
+            for (int i = 0; i < 50; i++) {
+                fresh.fetch(owner, "b", "ends", "", true, "meta-" + i).join();
+                fresh.fetch(owner, "b", "no-such-key", "", false, "miss-" + i).join();
+                FetchResult.Found found = (FetchResult.Found) fresh.fetch(owner, "b", "ends", "", false, "get-" + i)
+                        .join();
+                fresh.fetch(owner, "b", "ends", found.meta().versionId(), false, "same-" + i).join();
+                found.body().abort();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> fresh.openCalls() == 0);
+        }
+    }
 }

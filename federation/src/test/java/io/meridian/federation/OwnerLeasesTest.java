@@ -25,7 +25,11 @@ class OwnerLeasesTest {
     private final Map<String, List<Revocation>> sent = new ConcurrentHashMap<>();
 
     private OwnerLeases owner(boolean restarted) {
-        return new OwnerLeases("owner", clock, DRIFT, R, restarted, (holder, entries) -> {
+        return owner(restarted ? R : Duration.ZERO);
+    }
+
+    private OwnerLeases owner(Duration forgotten) {
+        return new OwnerLeases("owner", clock, DRIFT, R, forgotten, (holder, entries) -> {
             sent.put(holder, entries);
             return acks.computeIfAbsent(holder, h -> new CompletableFuture<>());
         });
@@ -112,5 +116,12 @@ class OwnerLeasesTest {
         assertThat(read(o, "reader").leased()).isTrue();
 
         assertThat(owner(false).quietRemainingNanos()).as("a site that never ran here granted nothing").isZero();
+    }
+
+    @Test
+    void aRestartedOwnerWaitsOutTheLongestLeaseItsPreviousRunGrantedNotItsNewPeriod() {
+        Duration before = Duration.ofSeconds(30);
+        OwnerLeases o = owner(before);
+        assertThat(o.quietRemainingNanos()).isEqualTo(before.toNanos() + DRIFT.maxDriftNanos(before.toNanos()));
     }
 }

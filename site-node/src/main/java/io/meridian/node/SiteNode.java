@@ -148,8 +148,10 @@ public final class SiteNode implements AutoCloseable {
             // A site that ran on this data before may have granted read leases it no longer knows of.
             Path storeDir = data.resolve("store");
             boolean ranBefore = LocalStore.exists(storeDir);
+            Duration forgotten = ranBefore ? LeasePeriodRecord.previous(data, config.readLeasePeriod()) : Duration.ZERO;
+            LeasePeriodRecord.write(data, max(forgotten, config.readLeasePeriod()));
             ownerLeases = new OwnerLeases(config.name(), hooks.leaseClock(), config.drift(), config.readLeasePeriod(),
-                    ranBefore, OwnerLeases.Revoker.through(meshClient, name -> namespace.state().site(name)));
+                    forgotten, OwnerLeases.Revoker.through(meshClient, name -> namespace.state().site(name)));
             store = LocalStore.open(storeDir, clock, (bucket, key) -> ownerLeases.beforeVisible(bucket, key)::close);
             remote = new RemoteObjects(meshClient, cache,
                     new HeldLeases<>(hooks.leaseClock(), config.drift(), HELD_LEASE_ENTRIES), blocking);
@@ -189,6 +191,9 @@ public final class SiteNode implements AutoCloseable {
             state = State.RUNNING;
             background.execute(this::register);
             background.scheduleWithFixedDelay(this::sweepLeases, 1, 1, TimeUnit.SECONDS);
+            // Once the leases of the previous run have run out, only this run's period matters.
+            background.schedule(() -> LeasePeriodRecord.writeQuietly(data, config.readLeasePeriod()),
+                    ownerLeases.quietRemainingNanos(), TimeUnit.NANOSECONDS);
             log.info("Site {} ({}) started: S3 on {}:{}, admin on {}:{}, mesh on {}, Raft on {}", config.name(),
                     config.region(), config.bindHost(), s3Port(), config.bindHost(), adminPort(), config.meshAddress(),
                     config.raftAddress());
@@ -232,6 +237,10 @@ public final class SiteNode implements AutoCloseable {
                 background.schedule(this::register, 1, TimeUnit.SECONDS);
             }
         });
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private void sweepLeases() {

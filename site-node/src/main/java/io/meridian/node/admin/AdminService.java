@@ -135,6 +135,9 @@ public final class AdminService implements HttpService {
                     + " object, or ?bucket=B&prefix=P for every cached object under a prefix (none: the whole"
                     + " bucket).");
         }
+        if (node.federation().bucket(bucket).isEmpty()) {
+            return error(HttpStatus.NOT_FOUND, "NoSuchBucket", "Bucket '" + bucket + "' does not exist.");
+        }
         int evicted = node.remoteObjects().evict(bucket, key, key == null ? (prefix == null ? "" : prefix) : null);
         ObjectNode n = JSON.createObjectNode();
         n.put("site", node.config().name());
@@ -160,6 +163,9 @@ public final class AdminService implements HttpService {
         }
         if (consistency && method.equals("PUT")) {
             String value = query.get("value");
+            if (query.getAll("value").size() > 1) {
+                return error(HttpStatus.BAD_REQUEST, "InvalidArgument", "Give ?value= once.");
+            }
             if (value == null) {
                 return error(HttpStatus.BAD_REQUEST, "InvalidArgument", "Give the new default as ?value=...:"
                         + " linearizable, local, or bounded; max-staleness=<n><ms|s|m>.");

@@ -15,8 +15,9 @@ public final class S3Responses {
     public static final String REQUEST_ID = "x-amz-request-id";
     /**
      * On reads served through this site's cache: {@code hit} (answered from cache, the owner not
-     * asked: under a read lease or within the staleness the request allows), {@code revalidated}
-     * (cached bytes the owner just confirmed current) or {@code miss} (bytes fetched from the owner).
+     * asked: under a read lease, or within the staleness the request allows, as
+     * {@link #STALENESS} tells), {@code revalidated} (cached bytes the owner just confirmed
+     * current) or {@code miss} (bytes fetched from the owner; for a HEAD: the owner asked).
      */
     public static final String CACHE = "x-meridian-cache";
     /**

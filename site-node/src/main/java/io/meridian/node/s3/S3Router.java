@@ -100,6 +100,12 @@ public final class S3Router {
         if (req.key() != null) {
             S3Operations.checkKeyLength(req);
         }
+        try {
+            requestedConsistency(req);
+        } catch (S3Exception e) {
+            Bodies.discard(req.body());
+            return CompletableFuture.failedFuture(e);
+        }
         return bucket(req.bucket()).thenCompose(bucket -> {
             if (!req.principal().canAccessTenant(bucket.tenant())) {
                 throw new S3Exception(S3Error.ACCESS_DENIED, "Access Denied: the bucket belongs to another tenant.",
@@ -150,21 +156,40 @@ public final class S3Router {
                 .thenCompose(ignored -> afterQuietPeriod(work));
     }
 
+    /**
+     * The consistency the request names, or null; a value that cannot be read, or more than one,
+     * is refused at whichever site receives it.
+     */
+    private static Consistency requestedConsistency(S3Request req) {
+        String header = null;
+        for (Map.Entry<String, String> h : req.headers()) {
+            if (h.getKey().equals(S3Responses.CONSISTENCY)) {
+                if (header != null) {
+                    throw new S3Exception(S3Error.INVALID_ARGUMENT, "Send x-meridian-consistency once; this request"
+                            + " sends it more than once.");
+                }
+                header = h.getValue();
+            }
+        }
+        try {
+            return header == null ? null : Consistency.parse(header);
+        } catch (IllegalArgumentException e) {
+            throw new S3Exception(S3Error.INVALID_ARGUMENT, e.getMessage());
+        }
+    }
+
     /** The consistency a read asks for: its header, else its bucket's default, else linearizable. */
     private static Consistency consistency(S3Request req, BucketInfo bucket) {
-        String header = req.header(S3Responses.CONSISTENCY);
+        Consistency requested = requestedConsistency(req);
+        if (requested != null) {
+            return requested;
+        }
         try {
-            if (header != null) {
-                return Consistency.parse(header);
-            }
             return Consistency.parse(bucket.defaultConsistency());
         } catch (IllegalArgumentException e) {
-            if (header == null) {
-                log.warn("Bucket {} has an unreadable default consistency '{}'; reads are linearizable",
-                        bucket.name(), bucket.defaultConsistency());
-                return Consistency.LINEARIZABLE;
-            }
-            throw new S3Exception(S3Error.INVALID_ARGUMENT, e.getMessage());
+            log.warn("Bucket {} has an unreadable default consistency '{}'; reads are linearizable",
+                    bucket.name(), bucket.defaultConsistency());
+            return Consistency.LINEARIZABLE;
         }
     }
 
@@ -190,6 +215,7 @@ public final class S3Router {
                     return ObjectResponses.respond(req, true, new ObjectResponses.Source(h.meta(), java.util.List.of(),
                             java.util.List.of(), () -> { }), site, blocking)
                             .mapHeaders(x -> x.toBuilder().set(S3Responses.OWNER, owner.name())
+                                    .set(S3Responses.CACHE, h.askedOwner() ? "miss" : "hit")
                                     .set(S3Responses.STALENESS, Long.toString(h.stalenessMillis())).build());
                 }
                 throw failure(req, read);

@@ -147,6 +147,36 @@ class ReadLeaseTest {
         assertThat(r.body()).contains("InvalidArgument").contains("bounded; max-staleness=");
         assertThat(get(reader, "d", "bounded; max-staleness=5h").status()).isEqualTo(400);
         assertThat(get(reader, "d", "LINEARIZABLE").status()).isEqualTo(200);
+        // The owner refuses what a non-owner refuses.
+        assertThat(get(owner, "d", "eventual").status()).isEqualTo(400);
+        // Large but readable bounds are fine, cached or not.
+        assertThat(get(reader, "d", "bounded; max-staleness=999999999999m").status()).isEqualTo(200);
+        fed.clock("reader").jump(java.time.Duration.ofSeconds(3));
+        assertThat(get(reader, "d", "bounded; max-staleness=999999999999m").status()).isEqualTo(200);
+        assertThat(RawS3.send(reader, "HEAD", "/leased/d", new byte[0],
+                Map.of("x-meridian-consistency", "bounded; max-staleness=999999999999s"), true).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aConsistencyHeaderSentTwiceIsRefused() throws Exception {
+        put(owner, "twice", "x");
+        java.net.URI uri = java.net.URI.create(reader + "/leased/twice");
+        java.util.Map<String, String> signed = io.meridian.node.s3.auth.SigV4Signer.sign("GET", uri,
+                Map.of("x-meridian-consistency", "local,linearizable"), MiniFederation.ACCESS_KEY,
+                MiniFederation.SECRET_KEY, "us-east-1", java.time.Instant.now(), new byte[0]);
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(uri).GET();
+        signed.forEach((name, value) -> {
+            if (name.equals("x-meridian-consistency")) {
+                b.header(name, "local");
+                b.header(name, "linearizable");
+            } else if (!name.equals("host")) {
+                b.header(name, value);
+            }
+        });
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("more than once");
     }
 
     @Test
@@ -192,12 +222,16 @@ class ReadLeaseTest {
         assertThat(admin("reader", "POST", "cache/evict?bucket=leased&prefix=e%2F").body()).contains("\"evicted\" : 0");
         assertThat(get(reader, "e/2", null).headers()).containsEntry("x-meridian-cache", "miss");
         assertThat(admin("reader", "POST", "cache/evict").status()).isEqualTo(400);
+        assertThat(admin("reader", "POST", "cache/evict?bucket=no-such-bucket").status()).isEqualTo(404);
     }
 
     @Test
     void everyAnswerFromANonOwnerSaysHowStaleItMayBe() throws IOException {
         put(owner, "f", "x");
-        assertThat(RawS3.send(reader, "HEAD", "/leased/f", new byte[0]).headers()).containsKey("x-meridian-staleness-ms");
+        assertThat(RawS3.send(reader, "HEAD", "/leased/f", new byte[0]).headers()).containsKey("x-meridian-staleness-ms")
+                .containsEntry("x-meridian-cache", "miss");
+        get(reader, "f", null);
+        assertThat(RawS3.send(reader, "HEAD", "/leased/f", new byte[0]).headers()).containsEntry("x-meridian-cache", "hit");
         assertThat(RawS3.send(reader, "GET", "/leased?list-type=2", new byte[0]).headers())
                 .containsEntry("x-meridian-staleness-ms", "0");
         assertThat(RawS3.send(reader, "PUT", "/leased/g", "y".getBytes(StandardCharsets.UTF_8)).headers())
