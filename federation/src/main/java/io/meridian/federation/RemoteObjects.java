@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -38,6 +39,8 @@ public final class RemoteObjects {
     private final DiskCache<String, ObjectMeta> cache;
     private final HeldLeases<String> leases;
     private final Executor blockingExecutor;
+    /** Reads asking the owner now, by object: later reads of the same object wait for them. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> fetching = new ConcurrentHashMap<>();
 
     public RemoteObjects(MeshClient mesh, DiskCache<String, ObjectMeta> cache, HeldLeases<String> leases,
                          Executor blockingExecutor) {
@@ -71,6 +74,11 @@ public final class RemoteObjects {
      */
     public CompletableFuture<Read> read(SiteInfo owner, String bucket, String key, String requestId,
                                        Consistency consistency) {
+        return read(owner, bucket, key, requestId, consistency, true);
+    }
+
+    private CompletableFuture<Read> read(SiteInfo owner, String bucket, String key, String requestId,
+                                        Consistency consistency, boolean mayWait) {
         String ck = cacheKey(bucket, key);
         Optional<DiskCache.Cached<ObjectMeta>> cached = cache.open(ck);
         if (cached.isPresent()) {
@@ -82,13 +90,28 @@ public final class RemoteObjects {
         }
         String cachedVersion = cached.map(DiskCache.Cached::version).orElse("");
         cached.ifPresent(RemoteObjects::closeQuietly);
-        return fetch(owner, bucket, key, requestId, cachedVersion).thenCompose(read -> {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> theirs = mayWait ? fetching.putIfAbsent(ck, mine) : null;
+        if (theirs != null) {
+            // Another read here is already asking the owner for this object: wait for it and look
+            // again. What it brought is served only under the lease it got, checked anew, so this
+            // read is as current as if it had asked itself; otherwise it asks itself.
+            return theirs.thenCompose(ignored -> read(owner, bucket, key, requestId, consistency, false));
+        }
+        CompletableFuture<Read> result = fetch(owner, bucket, key, requestId, cachedVersion).thenCompose(read -> {
             if (read instanceof Read.Missing && ((Read.Missing) read).reason() == FetchResult.Reason.UNAVAILABLE
                     && consistency.level() == Consistency.Level.LOCAL) {
                 return CompletableFuture.completedFuture(whateverIsCached(ck, (Read.Missing) read));
             }
             return CompletableFuture.completedFuture(read);
         });
+        if (mayWait) {
+            result.whenComplete((r, t) -> {
+                fetching.remove(ck, mine);
+                mine.complete(null);
+            });
+        }
+        return result;
     }
 
     /**

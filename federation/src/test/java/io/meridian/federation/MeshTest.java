@@ -114,6 +114,13 @@ class MeshTest {
                 return CompletableFuture.completedFuture(new FetchResult.Found(meta, body));
             }
             byte[] data = objects.get(key);
+            if (key.startsWith("slow") && data != null && !metadataOnly && !ifNoneMatchVersion.equals(md5(data))) {
+                bodiesSent.incrementAndGet();
+                ObjectMeta meta = new ObjectMeta(md5(data), md5(data), data.length, 0, "a/b", ImmutableMap.of(),
+                        ImmutableMap.of(), 0, 1);
+                return CompletableFuture.supplyAsync(() -> new FetchResult.Found(meta, chunks(data, 100_000), grant),
+                        CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
             if (data == null) {
                 return CompletableFuture.completedFuture(new FetchResult.Missing(FetchResult.Reason.NO_SUCH_KEY, "no"));
             }
@@ -133,6 +140,7 @@ class MeshTest {
     }
 
     static final java.util.concurrent.atomic.AtomicLong grants = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicInteger bodiesSent = new java.util.concurrent.atomic.AtomicInteger();
     static final java.util.List<Revocation> revoked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -410,6 +418,33 @@ class MeshTest {
                 found.body().abort();
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> fresh.openCalls() == 0);
+        }
+    }
+
+    @Test
+    void concurrentColdReadsOfOneObjectFetchItsBytesOnce() throws Exception {
+        byte[] data = new byte[300_000];
+        new Random(7).nextBytes(data);
+        objects.put("slow-shared", data);
+        bodiesSent.set(0);
+        try (DiskCache<String, ObjectMeta> cache = new DiskCache<>(dir.resolve("shared-cache"), 16 << 20)) {
+            io.meridian.cache.time.ManualClock clock = new io.meridian.cache.time.ManualClock();
+            RemoteObjects remote = new RemoteObjects(client, cache, new io.meridian.cache.lease.HeldLeases<>(clock,
+                    io.meridian.cache.time.DriftBound.DEFAULT, 1000), blocking);
+            java.util.List<CompletableFuture<RemoteObjects.Read>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                reads.add(remote.read(owner, "b", "slow-shared", "r" + i));
+            }
+            for (CompletableFuture<RemoteObjects.Read> r : reads) {
+                RemoteObjects.Read.Found found = (RemoteObjects.Read.Found) r.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(data.length);
+                while (buf.hasRemaining() && found.data().channel().read(buf, buf.position()) > 0) {
+                    // read it all
+                }
+                found.data().close();
+                assertThat(buf.array()).isEqualTo(data);
+            }
+            assertThat(bodiesSent.get()).isEqualTo(1);
         }
     }
 }
