@@ -59,18 +59,18 @@ public final class OwnerLeases {
      * @param leasePeriod how long a read lease lasts ({@code R}); zero grants none
      * @param forgotten the longest read lease this site may have granted before it started (zero if
      *     it never ran on this data): it keeps quiet for that long plus its drift
+     * @param firstSequence where grant and revocation numbers start: above any number this site may
+     *     have given out before a restart (the site passes its wall clock in microseconds)
      * @param revoker reaches the sites that hold leases
      */
     public OwnerLeases(String selfSite, MonotonicClock clock, DriftBound drift, Duration leasePeriod,
-                       Duration forgotten, Revoker revoker) {
+                       Duration forgotten, long firstSequence, Revoker revoker) {
         this.selfSite = selfSite;
         this.clock = clock;
         this.drift = drift;
         this.leaseNanos = leasePeriod.toNanos();
         this.revoker = revoker;
-        // Sequence numbers start above any this site gave out before a restart (microseconds of
-        // wall-clock time grow faster than grants are made).
-        this.table = new LeaseTable<>(clock, System.currentTimeMillis() * 1000);
+        this.table = new LeaseTable<>(clock, firstSequence);
         long now = clock.nanos();
         long old = forgotten.toNanos();
         this.quietUntilNanos = old > 0 ? now + old + drift.maxDriftNanos(old) : now;

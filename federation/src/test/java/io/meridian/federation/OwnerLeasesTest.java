@@ -29,10 +29,17 @@ class OwnerLeasesTest {
     }
 
     private OwnerLeases owner(Duration forgotten) {
-        return new OwnerLeases("owner", clock, DRIFT, R, forgotten, (holder, entries) -> {
+        return new OwnerLeases("owner", clock, DRIFT, R, forgotten, 1_000, (holder, entries) -> {
             sent.put(holder, entries);
             return acks.computeIfAbsent(holder, h -> new CompletableFuture<>());
         });
+    }
+
+    /** Checks that {@code write} stays blocked for several of its polling rounds. */
+    private static void stillWaiting(CompletableFuture<Void> write, String why) {
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(150)).atMost(Duration.ofSeconds(2))
+                .until(() -> !write.isDone());
+        assertThat(write).as(why).isNotDone();
     }
 
     private static LeaseTable.Granted<String> read(OwnerLeases o, String holder) {
@@ -71,8 +78,7 @@ class OwnerLeasesTest {
             assertThat(r.seq()).isGreaterThan(grant);
         });
         acks.get("r1").complete(1);
-        Thread.sleep(100);
-        assertThat(write).as("still waiting for r2").isNotDone();
+        stillWaiting(write, "for r2");
         acks.get("r2").complete(1);
         write.get(5, TimeUnit.SECONDS);
     }
@@ -84,11 +90,9 @@ class OwnerLeasesTest {
         acks.put("gone", CompletableFuture.failedFuture(new MeshUnavailableException("gone", "down", null)));
         CompletableFuture<Void> write = CompletableFuture.runAsync(() -> o.beforeVisible("b", "k").close());
 
-        Thread.sleep(200);
-        assertThat(write).as("the lease has not run out on the owner's clock").isNotDone();
+        stillWaiting(write, "the lease has not run out on the owner's clock");
         clock.advance(R.minusMillis(1));
-        Thread.sleep(100);
-        assertThat(write).isNotDone();
+        stillWaiting(write, "a millisecond of the lease is left");
         clock.advance(Duration.ofMillis(1));
         write.get(5, TimeUnit.SECONDS);
     }

@@ -150,8 +150,10 @@ public final class SiteNode implements AutoCloseable {
             boolean ranBefore = LocalStore.exists(storeDir);
             Duration forgotten = ranBefore ? LeasePeriodRecord.previous(data, config.readLeasePeriod()) : Duration.ZERO;
             LeasePeriodRecord.write(data, max(forgotten, config.readLeasePeriod()));
+            // Grant numbers start above any the previous run gave out: microseconds of wall-clock
+            // time grow faster than grants are made.
             ownerLeases = new OwnerLeases(config.name(), hooks.leaseClock(), config.drift(), config.readLeasePeriod(),
-                    forgotten, OwnerLeases.Revoker.through(meshClient, name -> namespace.state().site(name)));
+                    forgotten, clock.millis() * 1000, OwnerLeases.Revoker.through(meshClient, name -> namespace.state().site(name)));
             store = LocalStore.open(storeDir, clock, (bucket, key) -> ownerLeases.beforeVisible(bucket, key)::close);
             remote = new RemoteObjects(meshClient, cache,
                     new HeldLeases<>(hooks.leaseClock(), config.drift(), HELD_LEASE_ENTRIES), blocking);

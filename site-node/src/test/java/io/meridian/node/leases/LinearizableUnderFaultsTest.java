@@ -250,6 +250,10 @@ class LinearizableUnderFaultsTest {
         }
     }
 
+    /**
+     * Keeps the current fault in place for {@code ms}: the nemesis's schedule is time itself, not
+     * a condition to wait for.
+     */
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
