@@ -36,7 +36,6 @@ public final class OwnerLeases {
 
     private final String selfSite;
     private final MonotonicClock clock;
-    private final DriftBound drift;
     private final long leaseNanos;
     private final LeaseTable<String> table;
     private final Revoker revoker;
@@ -67,7 +66,6 @@ public final class OwnerLeases {
                        Duration forgotten, long firstSequence, Revoker revoker) {
         this.selfSite = selfSite;
         this.clock = clock;
-        this.drift = drift;
         this.leaseNanos = leasePeriod.toNanos();
         this.revoker = revoker;
         this.table = new LeaseTable<>(clock, firstSequence);

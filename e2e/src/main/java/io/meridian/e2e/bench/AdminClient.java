@@ -2,6 +2,7 @@ package io.meridian.e2e.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.node.cli.AdminSigner;
 import io.meridian.node.launch.LocalFederation;
 import io.meridian.node.s3.auth.SigV4Signer;
 import java.io.IOException;
@@ -9,10 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 
 /** Calls one site's admin API ({@code /_meridian/admin/v1/}) signed with the demo admin key. */
 final class AdminClient {
@@ -35,7 +33,8 @@ final class AdminClient {
 
     /** Evicts {@code bucket/key} from the site's cache and drops its lease; returns how many it evicted. */
     int evict(String bucket, String key) throws IOException, InterruptedException {
-        return send("POST", "cache/evict?bucket=" + encode(bucket) + "&key=" + encode(key)).path("evicted").asInt();
+        String query = "bucket=" + SigV4Signer.uriEncode(bucket) + "&key=" + SigV4Signer.uriEncode(key);
+        return send("POST", "cache/evict?" + query).path("evicted").asInt();
     }
 
     /**
@@ -47,23 +46,11 @@ final class AdminClient {
         URI uri = URI.create(baseUrl + API + resource);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .method(method, HttpRequest.BodyPublishers.noBody());
-        Map<String, String> headers = SigV4Signer.sign(method, uri, Map.of(), LocalFederation.DEMO_ACCESS_KEY,
-                LocalFederation.DEMO_SECRET_KEY, "us-east-1", Instant.now());
-        // The HTTP client sets host itself, to the same value.
-        headers.forEach((name, value) -> {
-            if (!name.equals("host")) {
-                b.header(name, value);
-            }
-        });
+        AdminSigner.sign(b, method, uri, LocalFederation.DEMO_ACCESS_KEY, LocalFederation.DEMO_SECRET_KEY);
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() / 100 != 2) {
             throw new IOException(method + " " + uri + " answered " + r.statusCode() + ": " + r.body());
         }
         return JSON.readTree(r.body());
-    }
-
-    /** Percent-encodes a query value the way SigV4 canonicalizes it. */
-    static String encode(String s) {
-        return io.meridian.node.s3.auth.SigV4Signer.uriEncode(s);
     }
 }

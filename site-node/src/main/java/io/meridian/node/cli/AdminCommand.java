@@ -1,5 +1,6 @@
 package io.meridian.node.cli;
 
+import io.meridian.node.s3.auth.SigV4Signer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,11 +105,6 @@ public final class AdminCommand implements Runnable {
         }
     }
 
-    /** Percent-encodes a path segment or query value the way SigV4 canonicalizes it. */
-    static String encode(String s) {
-        return io.meridian.node.s3.auth.SigV4Signer.uriEncode(s);
-    }
-
     /** Shows a bucket, or sets the consistency its reads get by default. */
     @Command(name = "bucket", mixinStandardHelpOptions = true,
             description = "Show a bucket (owner, epoch, default consistency), or set its default consistency.")
@@ -126,11 +122,11 @@ public final class AdminCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            String path = "/_meridian/admin/v1/buckets/" + encode(name);
+            String path = "/_meridian/admin/v1/buckets/" + SigV4Signer.uriEncode(name);
             if (consistency == null) {
                 return admin.print(admin.get(path));
             }
-            return admin.print(admin.send("PUT", path + "/consistency?value=" + encode(consistency)));
+            return admin.print(admin.send("PUT", path + "/consistency?value=" + SigV4Signer.uriEncode(consistency)));
         }
     }
 
@@ -171,8 +167,9 @@ public final class AdminCommand implements Runnable {
                 System.err.println("Give --key or --prefix, not both.");
                 return 2;
             }
-            String query = "bucket=" + encode(bucket) + (key != null ? "&key=" + encode(key)
-                    : "&prefix=" + encode(prefix == null ? "" : prefix));
+            String query = "bucket=" + SigV4Signer.uriEncode(bucket) + (key != null
+                    ? "&key=" + SigV4Signer.uriEncode(key)
+                    : "&prefix=" + SigV4Signer.uriEncode(prefix == null ? "" : prefix));
             return admin.print(admin.send("POST", "/_meridian/admin/v1/cache/evict?" + query));
         }
     }
